@@ -1,0 +1,3 @@
+"""lzgen: a landing-zone generator for AWS Organizations."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,71 @@
+"""What the CLI and the tests call: validate, generate and schema."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import FindingsError
+from generator.findings import Finding, sorted_findings
+from generator.model import Organization
+
+
+@dataclass
+class Result:
+    org: Organization
+    findings: list[Finding] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if not f.is_error]
+
+
+def load(path: Path) -> Organization:
+    """Read, validate and resolve a blueprint. Raises BlueprintError for unusable input."""
+    from generator.blueprint.parse import load_blueprint
+    from generator.model import resolve
+
+    blueprint, doc = load_blueprint(path)
+    return resolve(blueprint, doc)
+
+
+def check(org: Organization) -> list[Finding]:
+    from generator.checks import run_checks
+
+    return run_checks(org)
+
+
+def validate(path: Path, lint: bool = True) -> Result:
+    """Everything `generate` does except writing. Raises FindingsError on any error."""
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    from generator.build import build
+    from generator.output import lint_jobs, render_files
+
+    built = build(org)
+    files = render_files(org, built)
+    if lint:
+        from generator.lint import lint_all
+
+        findings = sorted_findings(findings + lint_all(lint_jobs(org, built, files)))
+        if any(f.is_error for f in findings):
+            raise FindingsError(findings)
+    return Result(org, findings, files)
+
+
+def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
+    from generator.output import write_atomically
+
+    result = validate(path, lint=lint)
+    write_atomically(out_dir, result.files)
+    return result
+
+
+def schema() -> dict[str, Any]:
+    from generator.blueprint.model import json_schema
+
+    return json_schema()

@@ -1,0 +1,1 @@
+"""Blueprint: loading YAML with locations, and the typed model."""

@@ -1,0 +1,215 @@
+"""Read a blueprint file into plain Python data, keeping the line and column of every node.
+
+The YAML is composed into nodes (no Python objects are constructed from tags), then walked
+here with limits, so hostile input is refused before it can cost time or memory.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path as FsPath
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from generator.errors import BlueprintError, UsageError
+from generator.findings import Finding, Location, Path, Severity
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_EXPANDED_NODES = 2_000_000
+
+_YAML_TAG = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
+_INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+
+
+@dataclass
+class Document:
+    """Plain data (dicts, lists, scalars) and where each piece came from."""
+
+    file: str
+    data: Any
+    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    base_dir: FsPath = field(default_factory=FsPath)
+
+    def locate(self, path: Path) -> Location:
+        """The location of `path`, or of its nearest ancestor that exists in the file."""
+        probe = tuple(path)
+        while probe not in self.marks and probe:
+            probe = probe[:-1]
+        line, column = self.marks.get(probe, (1, 1))
+        return Location(self.file, line, column)
+
+
+def _problem(doc_file: str, line: int, column: int, message: str, hint: str) -> BlueprintError:
+    finding = Finding("LZ001", Severity.ERROR, message, hint, Location(doc_file, line, column))
+    return BlueprintError([finding])
+
+
+def read_text(path: FsPath) -> str:
+    """The file's text, refusing what cannot be a blueprint before parsing it."""
+    if not path.exists():
+        raise UsageError(f"{path}: no such file", "check the path to the blueprint")
+    if path.is_dir():
+        raise UsageError(f"{path}: is a directory, not a blueprint file", "pass a .yaml file")
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise _problem(
+                str(path), 1, 1,
+                f"file is {size:,} bytes; blueprints are limited to {MAX_FILE_BYTES:,}",
+                "split policy documents into JSON files next to the blueprint",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})", "check its permissions") from exc
+    if b"\x00" in raw:
+        raise _problem(str(path), 1, 1, "file contains NUL bytes: it is binary, not YAML",
+                       "pass the blueprint's YAML file")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _problem(str(path), line, 1, f"file is not UTF-8 (byte {exc.start})",
+                       "save the blueprint as UTF-8") from exc
+
+
+def load_file(path: FsPath) -> Document:
+    return load_text(read_text(path), str(path), path.parent)
+
+
+def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = None) -> Document:
+    root = _compose(text, file)
+    doc = Document(file=file, data=None, base_dir=base_dir or FsPath())
+    doc.data = _Walker(doc).convert(root)
+    return doc
+
+
+def _compose(text: str, file: str) -> Node:
+    yaml = YAML(typ="rt")
+    try:
+        node = yaml.compose(io.StringIO(text))
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = (exc.problem or exc.context or "invalid YAML").strip()
+        if "expected a single document" in str(exc):
+            message = "the file holds several YAML documents; a blueprint is one document"
+            return_hint = "remove the extra '---' separators"
+        else:
+            return_hint = "fix the YAML syntax at this place (tabs are not allowed for indentation)"
+        raise _problem(file, line, col, f"YAML syntax: {message}", return_hint) from exc
+    except RecursionError as exc:
+        raise _problem(file, 1, 1, f"the document is nested more than {MAX_DEPTH} levels deep",
+                       "flatten the structure") from exc
+    except YAMLError as exc:
+        raise _problem(file, 1, 1, f"YAML error: {exc}", "fix the YAML syntax") from exc
+    if node is None:
+        raise _problem(file, 1, 1, "the blueprint is empty", "start from blueprints/minimal.yaml")
+    return node
+
+
+class _Walker:
+    """Turns composed nodes into plain data, checking tags, keys, depth and alias expansion."""
+
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.expanded = 0
+
+    def fail(self, node: Node, message: str, hint: str) -> BlueprintError:
+        return _problem(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1,
+                        message, hint)
+
+    def mark(self, path: Path, node: Node) -> None:
+        self.doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+
+    def convert(self, root: Node) -> Any:
+        self.mark((), root)
+        return self.node(root, (), 0)
+
+    def node(self, node: Node, path: Path, depth: int) -> Any:
+        self.expanded += 1
+        if self.expanded > MAX_EXPANDED_NODES:
+            raise self.fail(node, "aliases expand to more than "
+                            f"{MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
+                            "write the values out instead of nesting aliases")
+        if depth > MAX_DEPTH:
+            raise self.fail(node, f"the document is nested more than {MAX_DEPTH} levels deep",
+                            "flatten the structure")
+        if isinstance(node, MappingNode):
+            self.check_tag(node, "map")
+            return self.mapping(node, path, depth)
+        if isinstance(node, SequenceNode):
+            self.check_tag(node, "seq")
+            result = []
+            for index, item in enumerate(node.value):
+                self.mark((*path, index), item)
+                result.append(self.node(item, (*path, index), depth + 1))
+            return result
+        assert isinstance(node, ScalarNode)
+        return self.scalar(node)
+
+    def check_tag(self, node: Node, expected: str) -> None:
+        tag = str(node.tag)
+        if tag != _YAML_TAG + expected:
+            raise self.fail(node, f"YAML tag '{tag}' is not allowed in a blueprint",
+                            "remove the tag; blueprints use plain YAML values only")
+
+    def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        seen: dict[str, Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, ScalarNode):
+                raise self.fail(key_node, "a mapping key must be a plain string",
+                                "use a plain word as the key")
+            if str(key_node.tag) == _YAML_TAG + "merge":
+                raise self.fail(key_node, "YAML merge keys ('<<') are not supported",
+                                "write the keys out, or reference a whole value with an alias")
+            key = str(key_node.value)
+            if key in seen:
+                first = seen[key].start_mark.line + 1
+                raise self.fail(key_node, f"duplicate key '{key}' (first defined on line {first})",
+                                "remove or rename one of the two")
+            seen[key] = key_node
+            self.mark((*path, key), key_node)
+            result[key] = self.node(value_node, (*path, key), depth + 1)
+        return result
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = str(node.tag)
+        kind = tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else ""
+        if kind not in _SCALAR_TAGS:
+            raise self.fail(node, f"YAML tag '{tag}' is not allowed in a blueprint",
+                            "remove the tag; blueprints use plain YAML values only")
+        value = str(node.value)
+        if kind == "null":
+            return None
+        if kind == "bool":
+            return value.lower() == "true"
+        if kind == "int":
+            return _to_int(value)
+        if kind == "float":
+            return _to_float(value)
+        return value
+
+
+def _to_int(text: str) -> int | str:
+    cleaned = text.replace("_", "")
+    if _INT_RE.match(cleaned):
+        return int(cleaned)
+    try:
+        return int(cleaned, 0)
+    except ValueError:
+        return text
+
+
+def _to_float(text: str) -> float | str:
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return text

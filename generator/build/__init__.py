@@ -1,0 +1,47 @@
+"""Build: from the resolved organization to stacks, StackSet bodies and API steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from generator.build.types import ROOT_ID, ApiStep, Build, Stack, StackSetBody
+from generator.model import Organization
+
+Builder = Callable[[Organization, Build], None]
+
+__all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
+
+
+def _builders() -> list[Builder]:
+    from generator.build.organization import build_organization
+    from generator.build.steps import build_api_steps
+
+    return [build_organization, build_api_steps]
+
+
+def build(org: Organization) -> Build:
+    result = Build()
+    for builder in _builders():
+        builder(org, result)
+    home = org.blueprint.organization.home_region
+    for stack in result.stacks:
+        stack.region = stack.region or home
+    result.stacks = _in_deploy_order(result.stacks)
+    return result
+
+
+def _in_deploy_order(stacks: list[Stack]) -> list[Stack]:
+    """Dependencies first; among stacks that are ready, by name (so the order is stable)."""
+    by_name = {s.name: s for s in stacks}
+    done: set[str] = set()
+    ordered: list[Stack] = []
+    while len(ordered) < len(stacks):
+        ready = sorted(n for n, s in by_name.items()
+                       if n not in done and all(d in done or d not in by_name
+                                                for d in s.depends_on))
+        if not ready:
+            cycle = sorted(set(by_name) - done)
+            raise RuntimeError(f"stack dependency cycle among {cycle}")
+        done.add(ready[0])
+        ordered.append(by_name[ready[0]])
+    return ordered

@@ -1,0 +1,36 @@
+"""API steps for what CloudFormation has no resource for, in the order they must run."""
+
+from __future__ import annotations
+
+from generator.build.organization import API_TYPE
+from generator.build.types import ApiStep, Build
+from generator.model import Organization
+
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+
+
+def build_api_steps(org: Organization, build: Build) -> None:
+    steps: list[ApiStep] = [ApiStep(
+        "prepare", "organizations", "EnableAllFeatures", {},
+        "SCPs and the other policy types need an organization with all features")]
+    for policy_type in sorted({p.spec.type for p in org.policies.values()}):
+        steps.append(ApiStep(
+            "prepare", "organizations", "EnablePolicyType",
+            {"PolicyType": API_TYPE[policy_type]},
+            f"{API_TYPE[policy_type]} must be enabled on the root before such policies attach"))
+    if build.stacksets:
+        steps.append(ApiStep(
+            "prepare", "organizations", "EnableAWSServiceAccess",
+            {"ServicePrincipal": STACKSETS_PRINCIPAL},
+            "service-managed StackSets need trusted access for CloudFormation StackSets"))
+    for target in sorted(org.blueprint.full_aws_access.detach):
+        steps.append(ApiStep(
+            "after", "organizations", "DetachPolicy",
+            {"PolicyId": "p-FullAWSAccess", "Target": target},
+            "the blueprint replaces AWS's FullAWSAccess SCP on this target"))
+    if org.blueprint.organization.tags:
+        steps.append(ApiStep(
+            "after", "organizations", "TagResource",
+            {"Target": "root", "Tags": dict(sorted(org.blueprint.organization.tags.items()))},
+            "CloudFormation has no resource for the organization root's tags"))
+    build.api_steps.extend(steps)

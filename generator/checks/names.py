@@ -1,0 +1,131 @@
+"""Names, root emails, regions and logical IDs follow AWS's formats and stay unique."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from generator.checks.registry import Rule, rule
+from generator.findings import Finding, Path, Severity
+from generator.model import Organization, pascal
+
+_API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"
+_SEED_EMAIL = "seed: Account and credentials / Use a group email address for root accounts"
+_EMAIL_LOCAL_FORBIDDEN = set(" \t\"'()<>[]:;,\\|%&")
+_DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
+_ROLE = re.compile(r"^[\w+=,.@-]{1,64}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+_PERSONAL = re.compile(r"^[a-z]+[._][a-z]+$")
+
+
+def email_problem(email: str) -> str:
+    """Why AWS would refuse this root email, or '' when it is acceptable."""
+    if not 6 <= len(email) <= 64:
+        return "must be 6 to 64 characters long"
+    if not email.isascii():
+        return "must be 7-bit ASCII"
+    if email.count("@") != 1:
+        return "must contain exactly one '@'"
+    local, domain = email.split("@")
+    if not local or local.startswith(".") or set(local) & _EMAIL_LOCAL_FORBIDDEN:
+        return "has a local part AWS refuses (empty, starts with '.', or has a forbidden character)"
+    if "." not in domain or not _DOMAIN.match(domain):
+        return "has a domain AWS refuses (letters, digits, '-' and '.', with a dot)"
+    return ""
+
+
+def _emails(org: Organization) -> list[tuple[Path, str, str]]:
+    management = org.blueprint.organization.management_account
+    result = [(("organization", "management_account", "email"), management.name,
+               management.email)]
+    result += [(("accounts", name, "email"), name, a.email) for name, a in org.accounts.items()]
+    # In the order of the file, so that the second use of an address is the one reported.
+    return sorted(result, key=lambda entry: org.locate(entry[0]).line)
+
+
+@rule("LZ105", "Root emails are valid, unique and on the business domain", _SEED_EMAIL)
+def root_emails(r: Rule, org: Organization) -> Iterable[Finding]:
+    domain = org.blueprint.organization.email_domain.lower()
+    owners: dict[str, str] = {}
+    for path, owner, email in _emails(org):
+        problem = email_problem(email)
+        if problem:
+            yield r.finding(org, path, f"root email '{email}' of '{owner}' {problem}",
+                            "use a group address such as aws-<account>@" + domain)
+            continue
+        key = email.lower()
+        if key in owners:
+            yield r.finding(org, path, f"root email '{email}' of '{owner}' is already used by "
+                            f"'{owners[key]}'", "every account needs its own root email address")
+        owners.setdefault(key, owner)
+        if key.split("@")[1] != domain:
+            yield r.finding(org, path, f"root email '{email}' of '{owner}' is not on the business "
+                            f"domain '{domain}'", "use an address your business manages, on "
+                            f"{domain}, so that it survives people leaving")
+        elif _PERSONAL.match(key.split("@")[0]):
+            yield r.finding(org, path, f"root email '{email}' of '{owner}' looks like a personal "
+                            "mailbox", "use a distribution list that reaches several people, "
+                            f"e.g. aws-{owner}@{domain}", Severity.WARNING)
+
+
+@rule("LZ106", "Names fit AWS's formats", _API)
+def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
+    management = org.blueprint.organization.management_account
+    for path, name in [(("organization", "management_account", "name"), management.name),
+                       *((("accounts", n), n) for n in org.accounts)]:
+        if not (1 <= len(name) <= 50 and name.isascii() and name.isprintable()):
+            yield r.finding(org, path, f"account name '{name}' must be 1 to 50 printable ASCII "
+                            "characters", "shorten or rename it")
+    for ou in org.ous.values():
+        if not 1 <= len(ou.name) <= 128:
+            yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' must be 1 to 128 characters",
+                            "shorten it")
+    for name in org.policies:
+        if not 1 <= len(name) <= 128:
+            yield r.finding(org, ("policies", name), f"policy name '{name}' must be 1 to 128 "
+                            "characters", "shorten it")
+    for name, account in org.accounts.items():
+        if not _ROLE.match(account.role_name):
+            yield r.finding(org, ("accounts", name, "role_name"), f"role name "
+                            f"'{account.role_name}' is not a valid IAM role name",
+                            "use up to 64 letters, digits and +=,.@_-")
+    if management.name in org.blueprint.accounts:
+        yield r.finding(org, ("accounts", management.name), f"account '{management.name}' has the "
+                        "management account's name", "give the member account another name")
+
+
+@rule("LZ107", "Regions are real region names", "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html")
+def regions(r: Rule, org: Organization) -> Iterable[Finding]:
+    settings = org.blueprint.organization
+    for index, region in enumerate(settings.regions):
+        if not _REGION.match(region):
+            yield r.finding(org, ("organization", "regions", index),
+                            f"'{region}' is not a region name", "write names like eu-west-1")
+    if len(set(settings.regions)) != len(settings.regions):
+        yield r.finding(org, ("organization", "regions"), "a region is listed twice",
+                        "list each region once")
+    if settings.home_region not in settings.regions:
+        yield r.finding(org, ("organization", "home_region"), f"home region "
+                        f"'{settings.home_region}' is not in the allowed regions",
+                        "add it to organization.regions")
+
+
+@rule("LZ108", "Names give distinct CloudFormation logical IDs",
+      "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html")
+def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
+    groups: list[tuple[str, list[tuple[Path, str]]]] = [
+        ("Account", [(("accounts", n), n) for n in org.accounts]),
+        ("Ou", [(ou.yaml_path, ou.path) for ou in org.ous.values()]),
+        ("Policy", [(("policies", n), n) for n in org.policies]),
+    ]
+    for prefix, entries in groups:
+        seen: dict[str, str] = {}
+        for path, name in sorted(entries, key=lambda entry: org.locate(entry[0]).line):
+            logical = prefix + pascal(name)
+            if logical == prefix:
+                yield r.finding(org, path, f"'{name}' has no letters or digits",
+                                "use a name with letters or digits")
+            elif logical in seen:
+                yield r.finding(org, path, f"'{name}' and '{seen[logical]}' both become logical "
+                                f"ID {logical}", "rename one so they differ in letters or digits")
+            seen.setdefault(logical, name)

@@ -1,0 +1,51 @@
+"""Tags on the root, OUs, accounts and policies follow AWS's pattern and count."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from generator.checks.registry import Rule, rule
+from generator.findings import Finding, Path
+from generator.model import Organization
+
+_SOURCE = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_Tag.html"
+# AWS's pattern is [\p{L}\p{Z}\p{N}_.:/=+\-@]*: letters, separators (not tabs or newlines),
+# numbers and a few symbols.
+_ALLOWED = re.compile(r"^(?:[\w.:/=+\-@]|[^\S\t\n\r\f\v])*$")
+
+
+def tagged_entities(org: Organization) -> list[tuple[Path, dict[str, str]]]:
+    entities: list[tuple[Path, dict[str, str]]] = [
+        (("organization", "tags"), org.blueprint.organization.tags)]
+    entities += [((*ou.yaml_path, "tags"), ou.spec.tags) for ou in org.ous.values()]
+    entities += [(("accounts", n, "tags"), a.tags) for n, a in org.accounts.items()]
+    entities += [(("policies", n, "tags"), p.spec.tags) for n, p in org.policies.items()]
+    return entities
+
+
+def tag_problem(key: str, value: str) -> str:
+    if not 1 <= len(key) <= 128:
+        return f"tag key '{key[:40]}' must be 1 to 128 characters"
+    if len(value) > 256:
+        return f"the value of tag '{key}' is longer than 256 characters"
+    if key.lower().startswith("aws:"):
+        return f"tag key '{key}' uses the reserved prefix 'aws:'"
+    for text, what in ((key, "key"), (value, "value")):
+        if not _ALLOWED.match(text):
+            return (f"tag {what} '{text[:40]}' has characters AWS refuses "
+                    "(allowed: letters, digits, spaces and _ . : / = + - @)")
+    return ""
+
+
+@rule("LZ130", "Tags follow AWS's pattern and count", _SOURCE)
+def tags(r: Rule, org: Organization) -> Iterable[Finding]:
+    limit = org.quotas["tags_per_entity"]
+    for path, entity_tags in tagged_entities(org):
+        if len(entity_tags) > limit:
+            yield r.finding(org, path, f"{len(entity_tags)} tags; AWS allows {limit} per entity",
+                            "remove tags, or move shared ones to the OU")
+        for key, value in entity_tags.items():
+            problem = tag_problem(key, value)
+            if problem:
+                yield r.finding(org, (*path, key), problem, "rename the tag or change its value")

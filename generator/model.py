@@ -1,0 +1,215 @@
+"""The organization the blueprint describes, resolved: OU paths, references, policy documents.
+
+Resolution never raises for a wrong reference: it records it, and the checks report it with
+its place in the blueprint. Every collection is sorted, so that the order in which a blueprint
+lists its mappings never changes the output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path as FsPath
+from typing import Any
+
+from generator.blueprint.loader import Document
+from generator.blueprint.model import Account, Blueprint, Environment, OrganizationalUnit, Policy
+from generator.findings import Finding, Location, Path, Severity
+from generator.quotas import Quotas
+
+ROOT = "root"
+
+
+def pascal(text: str) -> str:
+    """A CloudFormation-safe PascalCase form of a name: 'log-archive' -> 'LogArchive'."""
+    parts = re.split(r"[^0-9A-Za-z]+", text)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
+@dataclass(frozen=True)
+class Ou:
+    path: str
+    name: str
+    parent: str  # ROOT or a parent path
+    depth: int
+    spec: OrganizationalUnit
+
+    @property
+    def logical_id(self) -> str:
+        return "Ou" + pascal(self.path)
+
+    @property
+    def yaml_path(self) -> Path:
+        parts = self.path.split("/")
+        result: list[str | int] = ["organizational_units", parts[0]]
+        for part in parts[1:]:
+            result += ["children", part]
+        return tuple(result)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One entry of a policy's `attach` list."""
+
+    kind: str  # "root", "ou", "account" or "unknown"
+    name: str
+    index: int
+
+    @property
+    def key(self) -> str:
+        return ROOT if self.kind == ROOT else f"{self.kind}:{self.name}"
+
+
+@dataclass
+class ResolvedPolicy:
+    name: str
+    spec: Policy
+    document: dict[str, Any] | None
+    targets: list[Target]
+
+    @property
+    def logical_id(self) -> str:
+        return "Policy" + pascal(self.name)
+
+
+@dataclass
+class Organization:
+    blueprint: Blueprint
+    doc: Document
+    ous: dict[str, Ou]
+    policies: dict[str, ResolvedPolicy]
+    problems: list[Finding] = field(default_factory=list)
+
+    @property
+    def accounts(self) -> dict[str, Account]:
+        return dict(sorted(self.blueprint.accounts.items()))
+
+    @cached_property
+    def quotas(self) -> Quotas:
+        return Quotas(self.blueprint.quotas)
+
+    def locate(self, path: Path) -> Location:
+        return self.doc.locate(path)
+
+    def ancestors(self, ou_path: str) -> list[str]:
+        """OU paths from the top level down to `ou_path` itself (empty for the root)."""
+        if ou_path == ROOT or ou_path not in self.ous:
+            return []
+        chain: list[str] = []
+        current = ou_path
+        while current != ROOT:
+            chain.append(current)
+            current = self.ous[current].parent
+        return chain[::-1]
+
+    def chain_for_account(self, name: str) -> list[str]:
+        """Target keys from the root down to the account: root, ou:..., account:NAME."""
+        account = self.blueprint.accounts[name]
+        return [ROOT, *(f"ou:{p}" for p in self.ancestors(account.ou)), f"account:{name}"]
+
+    def chain_for_ou(self, path: str) -> list[str]:
+        return [ROOT, *(f"ou:{p}" for p in self.ancestors(path))]
+
+    def environment_of_ou(self, path: str) -> Environment | None:
+        """The nearest environment declared on the OU or its ancestors."""
+        for ancestor in reversed(self.ancestors(path)):
+            if self.ous[ancestor].spec.environment is not None:
+                return self.ous[ancestor].spec.environment
+        return None
+
+    @cached_property
+    def attachments(self) -> dict[str, list[str]]:
+        """Target key -> names of the policies attached directly to it (sorted)."""
+        result: dict[str, list[str]] = {}
+        for policy in self.policies.values():
+            for target in policy.targets:
+                result.setdefault(target.key, []).append(policy.name)
+        return {k: sorted(v) for k, v in sorted(result.items())}
+
+    def policies_on(self, target_key: str, policy_type: str) -> list[ResolvedPolicy]:
+        names = self.attachments.get(target_key, [])
+        return [self.policies[n] for n in names if self.policies[n].spec.type == policy_type]
+
+    def children_of(self, parent: str) -> list[Ou]:
+        return [ou for ou in self.ous.values() if ou.parent == parent]
+
+
+def resolve(blueprint: Blueprint, doc: Document) -> Organization:
+    ous: dict[str, Ou] = {}
+    _collect_ous(blueprint.organizational_units, ROOT, 1, ous)
+    problems: list[Finding] = []
+    policies = {
+        name: ResolvedPolicy(name, spec, _document(name, spec, doc, problems),
+                             [_target(entry, i) for i, entry in enumerate(spec.attach)])
+        for name, spec in sorted(blueprint.policies.items())
+    }
+    return Organization(blueprint, doc, dict(sorted(ous.items())), policies, problems)
+
+
+def _collect_ous(tree: dict[str, OrganizationalUnit], parent: str, depth: int,
+                 into: dict[str, Ou]) -> None:
+    for name, spec in tree.items():
+        path = name if parent == ROOT else f"{parent}/{name}"
+        into[path] = Ou(path, name, parent, depth, spec)
+        _collect_ous(spec.children, path, depth + 1, into)
+
+
+def _target(entry: str, index: int) -> Target:
+    if entry == ROOT:
+        return Target(ROOT, ROOT, index)
+    kind, sep, name = entry.partition(":")
+    if sep and kind in ("ou", "account") and name:
+        return Target(kind, name, index)
+    return Target("unknown", entry, index)
+
+
+def _document(name: str, spec: Policy, doc: Document,
+              problems: list[Finding]) -> dict[str, Any] | None:
+    where = ("policies", name)
+    if spec.content is not None:
+        return spec.content
+    if spec.file is not None:
+        return _read_policy_file(spec.file, doc, (*where, "file"), problems)
+    from generator.policies.library import PolicyParamError, render
+
+    assert spec.builtin is not None
+    try:
+        return render(spec.builtin, spec.parameters)
+    except PolicyParamError as exc:
+        sub = (*where, "parameters", exc.param) if exc.param else (*where, "builtin")
+        problems.append(Finding("LZ103", Severity.ERROR, f"policy '{name}': {exc.message}",
+                                exc.hint, doc.locate(sub), sub))
+        return None
+
+
+def _read_policy_file(relative: str, doc: Document, where: Path,
+                      problems: list[Finding]) -> dict[str, Any] | None:
+    def fail(message: str, hint: str, location: Location | None = None) -> None:
+        problems.append(Finding("LZ104", Severity.ERROR, message, hint,
+                                location or doc.locate(where), where))
+
+    base = doc.base_dir.resolve()
+    candidate = (base / relative).resolve()
+    if FsPath(relative).is_absolute() or not candidate.is_relative_to(base):
+        fail(f"policy file '{relative}' is outside the blueprint's folder",
+             "keep policy files in the blueprint's folder or below it")
+        return None
+    if not candidate.is_file():
+        fail(f"policy file '{relative}' does not exist", f"create {candidate}")
+        return None
+    try:
+        text = candidate.read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"policy file '{relative}' cannot be read: {exc}", "save it as UTF-8 JSON")
+        return None
+    except json.JSONDecodeError as exc:
+        fail(f"policy file is not valid JSON: {exc.msg}", "fix the JSON syntax",
+             Location(str(candidate), exc.lineno, exc.colno))
+        return None
+    if not isinstance(data, dict):
+        fail(f"policy file '{relative}' must hold a JSON object", "wrap the policy in { }")
+        return None
+    return data

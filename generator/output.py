@@ -1,0 +1,130 @@
+"""Turn a build into files, and write them deterministically and atomically."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.build.types import Build
+from generator.errors import UsageError
+from generator.lint import LintJob
+from generator.model import Organization
+
+MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+
+
+def dump_json(data: Any) -> str:
+    """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def compact_json(data: Any) -> str:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def stack_file(name: str) -> str:
+    return f"stacks/{name}.json"
+
+
+def stackset_file(name: str) -> str:
+    return f"stacksets/{name}.json"
+
+
+def stack_name(org: Organization, name: str) -> str:
+    return f"lzgen-{org.blueprint.organization.name}-{name}"
+
+
+def render_files(org: Organization, build: Build) -> dict[str, str]:
+    """Relative path -> text of every file of output/, templates and manifest included."""
+    files: dict[str, str] = {}
+    for stack in build.stacks:
+        files[stack_file(stack.name)] = dump_json(stack.template)
+    for body in build.stacksets:
+        files[stackset_file(body.name)] = dump_json(body.template)
+    files[MANIFEST] = dump_json(_manifest(org, build, files))
+    return dict(sorted(files.items()))
+
+
+def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list[LintJob]:
+    regions = tuple(org.blueprint.organization.regions)
+    jobs = [LintJob(stack_file(s.name), files[stack_file(s.name)], (s.region,))
+            for s in build.stacks]
+    jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)], regions)
+             for b in build.stacksets]
+    return jobs
+
+
+def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
+    settings = org.blueprint.organization
+    return {
+        "format": MANIFEST_FORMAT,
+        "generator": f"lzgen {__version__}",
+        "organization": settings.name,
+        "home_region": settings.home_region,
+        "regions": settings.regions,
+        "deploy_order": [s.name for s in build.stacks],
+        "stacks": [{
+            "name": s.name,
+            "stack_name": stack_name(org, s.name),
+            "file": stack_file(s.name),
+            "sha256": hashlib.sha256(files[stack_file(s.name)].encode()).hexdigest(),
+            "region": s.region,
+            "description": s.description,
+            "depends_on": s.depends_on,
+            "parameters": s.parameters,
+            "resources": len(s.template.get("Resources", {})),
+        } for s in build.stacks],
+        "stacksets": [{"name": b.name, "file": stackset_file(b.name), "stack": b.stack,
+                       "logical_id": b.logical_id} for b in build.stacksets],
+        "api_steps": [asdict(step) for step in build.api_steps],
+    }
+
+
+def write_atomically(out_dir: Path, files: Mapping[str, str]) -> None:
+    """Write every file into a fresh folder beside `out_dir`, then swap it in.
+
+    A failure before the swap leaves the previous output exactly as it was.
+    """
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir}: exists and is not a directory",
+                         "choose another output folder with -o")
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=parent))
+    except OSError as exc:
+        raise UsageError(f"{out_dir}: cannot write here ({exc.strerror})",
+                         "choose a writable output folder with -o") from exc
+    try:
+        for relative, text in files.items():
+            target = staging / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+        _swap(staging, out_dir.resolve())
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _swap(staging: Path, out_dir: Path) -> None:
+    old: Path | None = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.replace(out_dir, old / "output")
+    try:
+        os.replace(staging, out_dir)
+    except OSError:
+        if old is not None:
+            os.replace(old / "output", out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
