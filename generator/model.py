@@ -82,7 +82,7 @@ class Organization:
     policies: dict[str, ResolvedPolicy]
     problems: list[Finding] = field(default_factory=list)
 
-    @property
+    @cached_property
     def accounts(self) -> dict[str, Account]:
         return dict(sorted(self.blueprint.accounts.items()))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -119,12 +118,12 @@ def _swap(staging: Path, out_dir: Path) -> None:
     old: Path | None = None
     if out_dir.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
-        os.replace(out_dir, old / "output")
+        out_dir.replace(old / "output")
     try:
-        os.replace(staging, out_dir)
+        staging.replace(out_dir)
     except OSError:
         if old is not None:
-            os.replace(old / "output", out_dir)
+            (old / "output").replace(out_dir)
         raise
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)

@@ -67,7 +67,8 @@ def read_text(path: FsPath) -> str:
             )
         raw = path.read_bytes()
     except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror})", "check its permissions") from exc
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})",
+                         "check its permissions") from exc
     if b"\x00" in raw:
         raise _problem(str(path), 1, 1, "file contains NUL bytes: it is binary, not YAML",
                        "pass the blueprint's YAML file")
@@ -91,9 +92,9 @@ def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = No
 
 
 def _compose(text: str, file: str) -> Node:
-    yaml = YAML(typ="rt")
+    yaml = YAML(typ="safe", pure=True)
     try:
-        node = yaml.compose(io.StringIO(text))
+        node: Node | None = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,7 +14,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
-class Purpose(str, Enum):
+class Purpose(StrEnum):
     LOG_ARCHIVE = "log-archive"
     SECURITY_TOOLING = "security-tooling"
     NETWORK = "network"
@@ -35,7 +35,7 @@ INFRASTRUCTURE_PURPOSES = frozenset(
 )
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     PROD = "prod"
     STAGING = "staging"
     TEST = "test"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from generator.checks.registry import RULES, Rule, run_checks
-
 # Importing the rule modules registers their rules.
-from generator.checks import names, policies, references, structure, tags  # noqa: E402,F401,I001
+from generator.checks import names, policies, references, structure, tags  # noqa: F401
+from generator.checks.registry import RULES, Rule, run_checks
 
 __all__ = ["RULES", "Rule", "run_checks"]

@@ -9,7 +9,8 @@ from generator.checks.registry import Rule, rule
 from generator.findings import Finding
 from generator.model import ROOT, Organization
 
-_SOURCE = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_attach.html"
+_SOURCE = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
+           "orgs_manage_policies_attach.html")
 
 
 def _suggest(name: str, known: Iterable[str]) -> str:
@@ -21,10 +22,10 @@ def _suggest(name: str, known: Iterable[str]) -> str:
 def account_parent_exists(r: Rule, org: Organization) -> Iterable[Finding]:
     for name, account in org.accounts.items():
         if account.ou != ROOT and account.ou not in org.ous:
-            hint = _suggest(account.ou, org.ous) or "use an OU path such as 'Workloads/Prod', or 'root'"
-            yield r.finding(org, ("accounts", name, "ou"),
-                            f"account '{name}' is placed in OU '{account.ou}', which is not defined",
-                            hint)
+            hint = (_suggest(account.ou, org.ous)
+                    or "use an OU path such as 'Workloads/Prod', or 'root'")
+            yield r.finding(org, ("accounts", name, "ou"), f"account '{name}' is placed in OU "
+                            f"'{account.ou}', which is not defined", hint)
 
 
 @rule("LZ102", "Policy attachments resolve", _SOURCE)
@@ -35,7 +36,8 @@ def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
             if target.kind == "unknown":
                 yield r.finding(org, path, f"policy '{policy.name}' has attachment "
                                 f"'{target.name}', which is not a target",
-                                "write 'root', 'ou:PATH' (e.g. ou:Workloads/Prod) or 'account:NAME'")
+                                "write 'root', 'ou:PATH' (e.g. ou:Workloads/Prod) or "
+                                "'account:NAME'")
             elif target.kind == "ou" and target.name not in org.ous:
                 yield r.finding(org, path, f"policy '{policy.name}' is attached to OU "
                                 f"'{target.name}', which is not defined",

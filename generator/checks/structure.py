@@ -37,11 +37,13 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
             yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' contains '/'",
                             "'/' separates OU paths; use another character")
     if len(org.ous) > org.quotas["ous"]:
-        yield r.finding(org, ("organizational_units",), f"{len(org.ous)} OUs exceed the quota of "
-                        f"{org.quotas['ous']}", "merge OUs, or raise quotas.ous after AWS raised it")
+        yield r.finding(org, ("organizational_units",),
+                        f"{len(org.ous)} OUs exceed the quota of {org.quotas['ous']}",
+                        "merge OUs, or raise quotas.ous after AWS raised it")
 
 
-@rule("LZ111", "Policies attached to one target stay within the quota", DEFAULTS["scp_per_target"].source)
+@rule("LZ111", "Policies attached to one target stay within the quota",
+      DEFAULTS["scp_per_target"].source)
 def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
     for key, names in org.attachments.items():
         for policy_type, quota_name in _TYPE_QUOTA.items():
@@ -52,7 +54,8 @@ def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
             if len(attached) > limit:
                 yield r.finding(org, target_path(org, key), f"{len(attached)} {policy_type} "
                                 f"policies are attached to {key} ({', '.join(attached)}); the "
-                                f"limit is {limit}", "merge policies, or attach some to a parent OU")
+                                f"limit is {limit}",
+                                "merge policies, or attach some to a parent OU")
 
 
 def _keeps_full_access(org: Organization, key: str) -> bool:

@@ -1,0 +1,188 @@
+"""The built-in policy library: named, parameterised policy documents a blueprint can attach.
+
+``render(name, params)`` checks the parameters and returns the document; the same parameters
+always give the same document (lists whose order carries no meaning are sorted).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from generator.policies import documents
+from generator.policies.errors import PolicyParamError
+from generator.policies.grammar import validate
+from generator.policies.params import Param, ParamKind, ResolvedParams, resolve
+from generator.policies.policy_types import API_TYPE, POLICY_TYPES, PolicyType
+from generator.policies.tags import TagSpec, tag_policy_from_spec
+
+__all__ = [
+    "API_TYPE",
+    "BUILTINS",
+    "POLICY_TYPES",
+    "Builtin",
+    "Param",
+    "ParamKind",
+    "PolicyParamError",
+    "PolicyType",
+    "TagSpec",
+    "render",
+    "tag_policy_from_spec",
+]
+
+Builder = Callable[[ResolvedParams], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A policy of the library; ``build`` turns checked parameters into the document."""
+
+    name: str
+    type: PolicyType
+    summary: str
+    source_url: str
+    params: dict[str, Param]
+    build: Builder = field(repr=False, compare=False)
+
+
+_SAMPLES: Final = "https://github.com/aws-samples/service-control-policy-examples/tree/main"
+_USER_GUIDE: Final = "https://docs.aws.amazon.com/organizations/latest/userguide"
+
+_ROLE_ARN_PATTERN: Final = r"arn:[a-z*-]+:(iam|sts)::([0-9]{12}|[0-9*?]+):\S+"
+_ROLE_NAME_PATTERN: Final = r"([\w+=,.@-]+/)*[\w+=,.@*?-]{1,64}"
+_REGION_PATTERN: Final = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
+_ACTION_PATTERN: Final = r"[A-Za-z0-9-]+:[A-Za-z0-9*?]+"
+
+
+def _exempt_param() -> Param:
+    return Param(
+        name="exempt_role_arns",
+        kind="string_list",
+        required=False,
+        default=(),
+        description="principal ARNs (wildcards allowed) the guardrail does not apply to",
+        item_pattern=_ROLE_ARN_PATTERN,
+        example='["arn:aws:iam::*:role/PlatformAdmin"]',
+    )
+
+
+def _params(*params: Param) -> dict[str, Param]:
+    return {param.name: param for param in params}
+
+
+def _builtin(name: str, policy_type: PolicyType, summary: str, source_url: str,
+             build: Builder, *params: Param) -> Builtin:
+    return Builtin(name, policy_type, summary, source_url, _params(*params), build)
+
+
+_BUILTIN_LIST: Final = (
+    _builtin(
+        "full-aws-access", "scp",
+        "Allow every action; the equivalent of FullAWSAccess for when an Allow must be "
+        "attached explicitly (every level needs one for anything to be permitted).",
+        f"{_USER_GUIDE}/orgs_manage_policies_scps_strategies.html",
+        documents.full_aws_access,
+    ),
+    _builtin(
+        "deny-leave-organization", "scp",
+        "Member accounts cannot leave the organization.",
+        f"{_USER_GUIDE}/orgs_manage_policies_scps_examples_general.html",
+        documents.deny_leave_organization,
+        _exempt_param(),
+    ),
+    _builtin(
+        "deny-root-user", "scp",
+        "The root user of member accounts can do nothing, except through centralized root "
+        "access sessions (aws:AssumedRoot).",
+        f"{_SAMPLES}/Privileged-access-controls",
+        documents.deny_root_user,
+    ),
+    _builtin(
+        "protect-security-services", "scp",
+        "Nobody but the exempt roles can stop, delete or weaken CloudTrail trails, Config "
+        "recorders, rules and delivery channels, GuardDuty, Security Hub or IAM Access "
+        "Analyzer.",
+        f"{_SAMPLES}/Deny-changes-to-security-services",
+        documents.protect_security_services,
+        _exempt_param(),
+    ),
+    _builtin(
+        "deny-outside-regions", "scp",
+        "Deny regional actions outside the allowed regions; global services stay usable.",
+        f"{_SAMPLES}/Region-controls",
+        documents.deny_outside_regions,
+        Param("allowed_regions", "string_list", True, None,
+              "regions where regional services may be used", _REGION_PATTERN,
+              '["eu-west-1", "us-east-1"]'),
+        Param("extra_global_actions", "string_list", False, (),
+              "more actions to leave out of the region deny", _ACTION_PATTERN,
+              '["bedrock:InvokeModel"]'),
+        _exempt_param(),
+    ),
+    _builtin(
+        "protect-baseline-roles", "scp",
+        "The named IAM roles (in every account) cannot be changed or deleted except by the "
+        "exempt principals.",
+        f"{_SAMPLES}/Privileged-access-controls",
+        documents.protect_baseline_roles,
+        Param("role_names", "string_list", True, None,
+              "role names, optionally with a path; * and ? wildcards allowed",
+              _ROLE_NAME_PATTERN, '["OrganizationAccountAccessRole"]'),
+        _exempt_param(),
+    ),
+    _builtin(
+        "deny-all-except-break-glass", "scp",
+        "Deny everything to everyone but the break-glass roles (for a Suspended OU).",
+        "https://docs.aws.amazon.com/whitepapers/latest/organizing-your-aws-environment/"
+        "suspended-ou.html",
+        documents.deny_all_except_break_glass,
+        Param("break_glass_role_arns", "string_list", True, None,
+              "ARNs of the roles that keep access", _ROLE_ARN_PATTERN,
+              '["arn:aws:iam::*:role/BreakGlass"]'),
+    ),
+    _builtin(
+        "deny-disable-ebs-encryption", "scp",
+        "EBS encryption by default cannot be turned off.",
+        f"{_SAMPLES}/Protect-cloud-platform-resource",
+        documents.deny_disable_ebs_encryption,
+        _exempt_param(),
+    ),
+    _builtin(
+        "ai-services-opt-out", "ai_opt_out",
+        "Opt out of content use by all AWS AI services, including future ones.",
+        f"{_USER_GUIDE}/orgs_manage_policies_ai-opt-out_syntax.html",
+        documents.ai_services_opt_out,
+        Param("allow_child_opt_in", "bool", False, False,
+              "let policies lower in the tree opt back in (otherwise every level is locked)"),
+    ),
+)
+
+BUILTINS: Final[dict[str, Builtin]] = {builtin.name: builtin for builtin in _BUILTIN_LIST}
+
+
+def render(name: str, params: Mapping[str, object]) -> dict[str, Any]:
+    """Document of built-in ``name`` with ``params``; raises PolicyParamError on bad input."""
+    builtin = _lookup(name)
+    document = builtin.build(resolve(name, builtin.params, params))
+    problems = validate(builtin.type, document)
+    if problems:
+        # Parameter checks should make this unreachable; failing loudly beats shipping it.
+        first = problems[0]
+        raise PolicyParamError(
+            f"built-in {name!r} rendered an invalid document at {first.path}: {first.message}",
+            "this is a bug in the built-in library; please report it",
+            None,
+        )
+    return document
+
+
+def _lookup(name: str) -> Builtin:
+    try:
+        return BUILTINS[name]
+    except KeyError:
+        close = difflib.get_close_matches(name, list(BUILTINS), n=3, cutoff=0.5)
+        hint = (f"did you mean {' or '.join(close)}?" if close
+                else f"built-ins: {', '.join(sorted(BUILTINS))}")
+        raise PolicyParamError(f"unknown built-in policy {name!r}", hint, None) from None

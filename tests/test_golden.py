@@ -1,0 +1,38 @@
+"""Golden files: the generated output of both example blueprints, byte for byte.
+
+After an intended change: LZGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from generator import api
+from tests.helpers import BLUEPRINTS, ROOT
+
+GOLDEN = ROOT / "tests" / "golden"
+
+
+@pytest.mark.parametrize("name", ["minimal", "example"])
+def test_output_matches_golden_files(name: str) -> None:
+    files = api.validate(BLUEPRINTS / f"{name}.yaml").files
+    folder = GOLDEN / name
+    if os.environ.get("LZGEN_UPDATE_GOLDEN"):
+        shutil.rmtree(folder, ignore_errors=True)
+        for relative, text in files.items():
+            target = folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8", newline="\n")
+    expected = {str(p.relative_to(folder)): p.read_text(encoding="utf-8")
+                for p in sorted(folder.rglob("*")) if p.is_file()}
+    assert sorted(files) == sorted(expected), "the set of generated files changed"
+    for relative, text in files.items():
+        assert text == expected[relative], f"{name}/{relative} differs from the golden file"
+
+
+def test_update_command_is_documented() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "LZGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py" in readme
