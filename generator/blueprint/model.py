@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -84,6 +85,9 @@ class Account(Strict):
     role_name: str = Field(default="OrganizationAccountAccessRole",
                            description="Role the management account assumes in the account.")
     tags: Tags = Field(default_factory=dict)
+    contacts: AlternateContacts | None = Field(
+        default=None, description="Alternate contacts of this account, replacing the "
+                                  "organization's.")
 
 
 class Policy(Strict):
@@ -120,6 +124,187 @@ class Layout(Strict):
                                description="Number of policy stacks (hashed by policy name).")
 
 
+class MfaDeviceType(StrEnum):
+    FIDO2 = "fido2"
+    VIRTUAL = "virtual"
+    HARDWARE_TOTP = "hardware_totp"
+
+    @property
+    def uses_battery(self) -> bool:
+        return self is MfaDeviceType.HARDWARE_TOTP
+
+
+class Vault(Strict):
+    """Where root passwords are kept: must not depend on the AWS accounts it protects."""
+
+    name: str = Field(description="The password manager or vault, e.g. 'CorpVault (on-premises)'.")
+    depends_on_aws: bool = Field(
+        default=False, description="True when the vault runs on, or signs in through, the AWS "
+                                   "accounts it protects (a circular dependency: lzgen warns).")
+    custodians: list[str] = Field(default_factory=list,
+                                  description="People or roles who must act together to open it.")
+    access_logged: bool = Field(default=True, description="Access to the vault is logged.")
+
+
+class MfaPlan(Strict):
+    devices_per_root_user: int = Field(default=2, ge=1, le=8,
+                                       description="MFA devices registered per root user.")
+    device_types: list[MfaDeviceType] = Field(default_factory=lambda: [MfaDeviceType.FIDO2],
+                                              description="Kinds of devices used.")
+    primary: MfaDeviceType = MfaDeviceType.FIDO2
+    storage: str = Field(default="", description="Where the devices are kept (not with the "
+                                                 "password).")
+
+
+class RecoveryPhone(Strict):
+    storage: str = Field(default="", description="Where the dedicated phone and SIM are kept.")
+    bill_owner: str = Field(default="", description="Team that pays the phone's bill.")
+
+
+class CentralizedRootAccess(Strict):
+    credentials_management: bool = True
+    root_sessions: bool = True
+
+
+class RootAccess(Strict):
+    """The root user procedures of every account (seed: Account and credentials)."""
+
+    start_date: date = Field(description="First access test; later dates count from it.")
+    test_interval_months: int = Field(default=3, ge=1, le=12,
+                                      description="Months between access tests (3: quarterly).")
+    vault: Vault
+    mfa: MfaPlan = Field(default_factory=MfaPlan)
+    recovery_phone: RecoveryPhone = Field(default_factory=RecoveryPhone)
+    alert_recipients: list[str] = Field(default_factory=list,
+                                        description="Who is alerted on root activity (emails).")
+    escalation: str = Field(default="", description="Who to call when root use is unexpected.")
+    centralized: CentralizedRootAccess = Field(default_factory=CentralizedRootAccess)
+
+
+class Contact(Strict):
+    name: str
+    title: str
+    email: str
+    phone: str = Field(description="Phone number in E.164 form, e.g. +14155550100.")
+
+
+class AlternateContacts(Strict):
+    billing: Contact | None = None
+    operations: Contact | None = None
+    security: Contact | None = None
+
+
+class ContactInformation(Strict):
+    full_name: str
+    company_name: str = ""
+    phone: str = Field(description="The dedicated recovery phone number, E.164 form.")
+    address_line1: str
+    city: str
+    postal_code: str
+    country_code: str = Field(description="Two-letter ISO country code.")
+    state_or_region: str = ""
+    website_url: str = ""
+
+
+class Contacts(Strict):
+    """Applied at deploy through the Account Management API (no CloudFormation resource)."""
+
+    primary: ContactInformation | None = None
+    alternate: AlternateContacts = Field(default_factory=AlternateContacts)
+
+
+class RootActivityAlerts(Strict):
+    enabled: bool = True
+    email: str = Field(description="Group address that receives root activity alerts.")
+    account: str = Field(default="", description="Account hosting the alert topic; default: "
+                                                 "the security-tooling account.")
+
+
+class MfaDetection(Strict):
+    enabled: bool = True
+
+
+class Alerts(Strict):
+    root_activity: RootActivityAlerts | None = None
+    mfa_detection: MfaDetection = Field(default_factory=MfaDetection)
+
+
+class ServiceSettings(Strict):
+    trusted_access: bool = True
+    delegated_admin: str | None = Field(default=None,
+                                        description="Account that administers the service.")
+
+
+class OrganizationTrail(Strict):
+    enabled: bool = True
+    name: str = "lzgen-organization-trail"
+    log_archive_account: str = Field(default="", description="Default: the log-archive "
+                                                             "account.")
+
+
+class Services(Strict):
+    """Services enabled organization-wide, through each service's own API at deploy."""
+
+    cloudtrail: ServiceSettings | None = None
+    config: ServiceSettings | None = None
+    guardduty: ServiceSettings | None = None
+    securityhub: ServiceSettings | None = None
+    access_analyzer: ServiceSettings | None = None
+    organization_trail: OrganizationTrail | None = None
+
+
+class Budget(Strict):
+    amount: float = Field(gt=0, description="Monthly budget amount.")
+    currency: str = "USD"
+    thresholds: list[int] = Field(default_factory=lambda: [80, 100],
+                                  description="Percentages that send an alert.")
+    emails: list[str] = Field(min_length=1)
+
+
+class CostAnomaly(Strict):
+    enabled: bool = True
+    threshold: float = Field(default=100, gt=0, description="Impact (USD) that alerts.")
+    emails: list[str] = Field(min_length=1)
+
+
+class Billing(Strict):
+    read_only_principals: list[str] = Field(
+        default_factory=list, description="ARNs allowed to assume the billing read-only role.")
+    budgets: dict[str, Budget] = Field(default_factory=dict)
+    cost_anomaly: CostAnomaly | None = None
+
+
+class TagRule(Strict):
+    key: str = Field(default="", description="Exact capitalization; default: the entry's name.")
+    values: list[str] | None = Field(default=None, description="Allowed values (None: any).")
+    enforced_for: list[str] = Field(default_factory=list,
+                                    description="Resource types where noncompliant tagging "
+                                                "is refused, e.g. ec2:instance.")
+    required: bool = Field(default=True, description="Every account and OU must carry it.")
+
+
+class Tagging(Strict):
+    """The tagging strategy; it becomes a tag policy attached where `attach` says."""
+
+    tags: dict[str, TagRule] = Field(default_factory=dict)
+    attach: list[str] = Field(default_factory=lambda: ["root"])
+
+
+class OperationPreferences(Strict):
+    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] = "PARALLEL"
+    failure_tolerance_percentage: int = Field(default=0, ge=0, le=100)
+    max_concurrent_percentage: int = Field(default=25, ge=1, le=100)
+
+
+class StackSetSettings(Strict):
+    operation_preferences: OperationPreferences = Field(default_factory=OperationPreferences)
+
+
+class AcceptedException(Strict):
+    reason: str = Field(min_length=10, description="Why the recommendation is not followed.")
+    approved_by: str = ""
+
+
 class FullAwsAccess(Strict):
     """AWS attaches its FullAWSAccess SCP to every root, OU and account; keep it unless listed."""
 
@@ -138,6 +323,18 @@ class Blueprint(Strict):
                                    description="Overrides of AWS quotas, e.g. scp_per_target: 5.")
     layout: Layout = Field(default_factory=Layout)
     full_aws_access: FullAwsAccess = Field(default_factory=FullAwsAccess)
+    root_access: RootAccess | None = None
+    contacts: Contacts = Field(default_factory=Contacts)
+    alerts: Alerts = Field(default_factory=Alerts)
+    services: Services = Field(default_factory=Services)
+    billing: Billing = Field(default_factory=Billing)
+    tagging: Tagging | None = None
+    stacksets: StackSetSettings = Field(default_factory=StackSetSettings)
+    exceptions: dict[str, AcceptedException] = Field(
+        default_factory=dict, description="Seed recommendations deliberately not followed, by id.")
+
+
+Account.model_rebuild()
 
 
 def json_schema() -> dict[str, Any]:
