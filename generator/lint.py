@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,8 +35,31 @@ def lint_one(job: LintJob) -> list[Finding]:
     template, errors = decode_str(job.text)
     matches = list(errors or [])
     if template is not None and not errors:
-        matches = list(_runner(job.regions).validate_template(template))
+        matches = [m for m in _runner(job.regions).validate_template(template)
+                   if not _false_duplicate(template, m)]
     return sorted({_finding(job.file, m) for m in matches}, key=Finding.sort_key)
+
+
+def _false_duplicate(template: Any, match: Any) -> bool:
+    """True for a uniqueness error on an array whose items differ as JSON.
+
+    cfn-lint compares any string with 'true' or 'false' as a boolean, so tags with keys
+    'False' and '0' count as duplicates there; AWS compares the strings.
+    """
+    if "not unique" not in str(match.message):
+        return False
+    node = template
+    for step in getattr(match, "path", None) or []:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if not isinstance(node, list):
+        return False
+    keyed = "for keys ['Key']" in str(match.message)
+    items = [json.dumps(item.get("Key") if keyed and isinstance(item, dict) else item,
+                        sort_keys=True) for item in node]
+    return len(set(items)) == len(items)
 
 
 def lint_all(jobs: Sequence[LintJob]) -> list[Finding]:

@@ -7,7 +7,9 @@ lists its mappings never changes the output.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,10 +24,25 @@ from generator.quotas import Quotas
 ROOT = "root"
 
 
+# CloudFormation allows 255 characters in a logical ID; the longest name lzgen derives from
+# one adds "IdParameter" (ids.py), so logical IDs themselves stop at 240.
+MAX_LOGICAL_ID = 240
+
+
 def pascal(text: str) -> str:
     """A CloudFormation-safe PascalCase form of a name: 'log-archive' -> 'LogArchive'."""
     parts = re.split(r"[^0-9A-Za-z]+", text)
     return "".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
+def logical_id(prefix: str, name: str) -> str:
+    """`prefix` + the PascalCase name, shortened with a hash of it when it would be too long
+    (five levels of 128-character OU names make a path of over 600 characters)."""
+    full = prefix + pascal(name)
+    if len(full) <= MAX_LOGICAL_ID:
+        return full
+    digest = hashlib.sha256(full.encode("utf-8")).hexdigest()[:12].upper()
+    return full[: MAX_LOGICAL_ID - len(digest)] + digest
 
 
 @dataclass(frozen=True)
@@ -38,7 +55,7 @@ class Ou:
 
     @property
     def logical_id(self) -> str:
-        return "Ou" + pascal(self.path)
+        return logical_id("Ou", self.path)
 
     @property
     def yaml_path(self) -> Path:
@@ -71,7 +88,7 @@ class ResolvedPolicy:
 
     @property
     def logical_id(self) -> str:
-        return "Policy" + pascal(self.name)
+        return logical_id("Policy", self.name)
 
 
 @dataclass
@@ -151,7 +168,7 @@ def resolve(blueprint: Blueprint, doc: Document) -> Organization:
 def _collect_ous(tree: dict[str, OrganizationalUnit], parent: str, depth: int,
                  into: dict[str, Ou]) -> None:
     for name, spec in tree.items():
-        path = name if parent == ROOT else f"{parent}/{name}"
+        path = name if depth == 1 else f"{parent}/{name}"
         into[path] = Ou(path, name, parent, depth, spec)
         _collect_ous(spec.children, path, depth + 1, into)
 
@@ -191,17 +208,30 @@ def _read_policy_file(relative: str, doc: Document, where: Path,
                                 location or doc.locate(where), where))
 
     base = doc.base_dir.resolve()
-    candidate = (base / relative).resolve()
+    try:
+        candidate = (base / relative).resolve()
+    except (OSError, ValueError) as exc:  # a NUL byte, a name too long, a symlink loop
+        fail(f"policy file path '{relative}' cannot be used: {exc}", "write a plain relative "
+             "path to a JSON file next to the blueprint")
+        return None
     if FsPath(relative).is_absolute() or not candidate.is_relative_to(base):
         fail(f"policy file '{relative}' is outside the blueprint's folder",
              "keep policy files in the blueprint's folder or below it")
         return None
-    if not candidate.is_file():
-        fail(f"policy file '{relative}' does not exist", f"create {candidate}")
-        return None
     try:
-        text = candidate.read_text(encoding="utf-8")
-        data = json.loads(text)
+        if not candidate.exists():
+            fail(f"policy file '{relative}' does not exist", f"create {candidate}")
+            return None
+        if not candidate.is_file():
+            fail(f"policy file '{relative}' is not a regular file", "point at a JSON file")
+            return None
+        with candidate.open("rb") as stream:
+            raw = stream.read(MAX_POLICY_FILE_BYTES + 1)
+        if len(raw) > MAX_POLICY_FILE_BYTES:
+            fail(f"policy file '{relative}' is larger than {MAX_POLICY_FILE_BYTES:,} bytes",
+                 "a policy is at most about 10,000 characters; is this the right file?")
+            return None
+        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"policy file '{relative}' cannot be read: {exc}", "save it as UTF-8 JSON")
         return None
@@ -209,7 +239,43 @@ def _read_policy_file(relative: str, doc: Document, where: Path,
         fail(f"policy file is not valid JSON: {exc.msg}", "fix the JSON syntax",
              Location(str(candidate), exc.lineno, exc.colno))
         return None
+    except (ValueError, RecursionError) as exc:  # NaN, a 5,000-digit number, deep nesting
+        fail(f"policy file '{relative}' cannot be used: {exc}", "write a plain JSON policy")
+        return None
     if not isinstance(data, dict):
         fail(f"policy file '{relative}' must hold a JSON object", "wrap the policy in { }")
         return None
+    problem = _json_problem(data)
+    if problem:
+        fail(f"policy file '{relative}' {problem}", "write a plain JSON policy")
+        return None
     return data
+
+
+MAX_POLICY_FILE_BYTES = 1024 * 1024
+_MAX_JSON_DEPTH = 32
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _json_problem(data: Any) -> str:
+    """What makes loaded JSON unusable in a policy: deep nesting, non-finite numbers, or text
+    that cannot be written back as UTF-8 (an unpaired surrogate escape)."""
+    pending: list[tuple[Any, int]] = [(data, 0)]
+    while pending:
+        node, depth = pending.pop()
+        if depth > _MAX_JSON_DEPTH:
+            return f"is nested more than {_MAX_JSON_DEPTH} levels deep"
+        if isinstance(node, dict):
+            pending += [(key, depth + 1) for key in node]
+            pending += [(value, depth + 1) for value in node.values()]
+        elif isinstance(node, list):
+            pending += [(item, depth + 1) for item in node]
+        elif isinstance(node, float) and not math.isfinite(node):
+            return f"holds a number too large to represent ({node})"
+        elif isinstance(node, str) and _LONE_SURROGATE.search(node):
+            return "holds an unpaired surrogate escape (\\ud800 to \\udfff)"
+    return ""

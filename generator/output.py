@@ -96,6 +96,11 @@ def write_atomically(out_dir: Path, files: Mapping[str, str]) -> None:
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: exists and is not a directory",
                          "choose another output folder with -o")
+    if out_dir.is_dir() and not _replaceable(out_dir):
+        raise UsageError(f"{out_dir}: is a folder with other files in it, not lzgen's output "
+                         "(it has no lzgen manifest.json)",
+                         "lzgen replaces its output folder entirely: choose a new or empty "
+                         "folder with -o")
     parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -112,6 +117,17 @@ def write_atomically(out_dir: Path, files: Mapping[str, str]) -> None:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _replaceable(out_dir: Path) -> bool:
+    """True for an empty folder or one that lzgen wrote (so `-o .` never wipes a project)."""
+    try:
+        if not any(out_dir.iterdir()):
+            return True
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and str(manifest.get("generator", "")).startswith("lzgen")
 
 
 def _swap(staging: Path, out_dir: Path) -> None:

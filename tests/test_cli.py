@@ -54,7 +54,7 @@ def test_generate_example_writes_manifest_and_is_deterministic(tmp_path: Path) -
 
 def test_generate_replaces_previous_output_entirely(tmp_path: Path) -> None:
     out = tmp_path / "output"
-    out.mkdir()
+    assert main(["generate", str(FIXTURES / "base.yaml"), "-o", str(out), "--no-lint"]) == 0
     (out / "stale.json").write_text("{}")
     assert main(["generate", str(FIXTURES / "base.yaml"), "-o", str(out), "--no-lint"]) == 0
     assert not (out / "stale.json").exists()

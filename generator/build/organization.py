@@ -10,7 +10,7 @@ from troposphere.organizations import Account, OrganizationalUnit, Policy
 from generator.build import ids
 from generator.build.layout import Assignment, account_stack, assign, ou_stack
 from generator.build.types import ROOT_ID, Build, Stack
-from generator.model import ROOT, Organization, pascal
+from generator.model import ROOT, Organization, logical_id
 
 API_TYPE = {"scp": "SERVICE_CONTROL_POLICY", "tag": "TAG_POLICY",
             "ai_opt_out": "AISERVICES_OPT_OUT_POLICY", "backup": "BACKUP_POLICY"}
@@ -52,7 +52,7 @@ class _Refs:
                            f"OU {path}")
 
     def account(self, name: str) -> AWSHelperFn:
-        logical = "Account" + pascal(name)
+        logical = logical_id("Account", name)
         if account_stack(self.org, name) == self.stack:
             return Ref(logical)
         return ids.consume(self.template, self.org.blueprint.organization.name, logical,
@@ -105,7 +105,7 @@ def _account_stack(org: Organization, layout: Assignment, stack: str,
     previous: str | None = None
     for name in names:
         spec = org.accounts[name]
-        logical = "Account" + pascal(name)
+        logical = logical_id("Account", name)
         props: dict[str, Any] = {"AccountName": name, "Email": spec.email,
                                  "ParentIds": [refs.ou(spec.ou)], "RoleName": spec.role_name}
         if spec.tags:

@@ -7,13 +7,13 @@ from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, Path, Severity
-from generator.model import Organization, pascal
+from generator.model import Organization, logical_id
 
 _API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"
 _SEED_EMAIL = "seed: Account and credentials / Use a group email address for root accounts"
 _EMAIL_LOCAL_FORBIDDEN = set(" \t\"'()<>[]:;,\\|%&")
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
-_ROLE = re.compile(r"^[\w+=,.@-]{1,64}$")
+_ROLE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)  # IAM names are ASCII
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _PERSONAL = re.compile(r"^[a-z]+[._][a-z]+$")
 
@@ -121,7 +121,7 @@ def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
     for prefix, entries in groups:
         seen: dict[str, str] = {}
         for path, name in sorted(entries, key=lambda entry: org.locate(entry[0]).line):
-            logical = prefix + pascal(name)
+            logical = logical_id(prefix, name)
             if logical == prefix:
                 yield r.finding(org, path, f"'{name}' has no letters or digits",
                                 "use a name with letters or digits")

@@ -36,6 +36,10 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
         if "/" in ou.name:
             yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' contains '/'",
                             "'/' separates OU paths; use another character")
+        if ou.depth == 1 and ou.name == ROOT:
+            yield r.finding(org, ou.yaml_path, "a top-level OU cannot be named 'root'",
+                            "'root' means the organization root in 'ou:' and 'attach:'; "
+                            "name the OU differently (for example 'Root' or 'Core')")
     if len(org.ous) > org.quotas["ous"]:
         yield r.finding(org, ("organizational_units",),
                         f"{len(org.ous)} OUs exceed the quota of {org.quotas['ous']}",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
@@ -10,9 +9,11 @@ from generator.findings import Finding, Path
 from generator.model import Organization
 
 _SOURCE = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_Tag.html"
-# AWS's pattern is [\p{L}\p{Z}\p{N}_.:/=+\-@]*: letters, separators (not tabs or newlines),
-# numbers and a few symbols.
-_ALLOWED = re.compile(r"^(?:[\w.:/=+\-@]|[^\S\t\n\r\f\v])*$")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    """`text` for a message: cut to `limit` characters, invisible characters escaped."""
+    return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
 
 
 def tagged_entities(org: Organization) -> list[tuple[Path, dict[str, str]]]:
@@ -25,15 +26,19 @@ def tagged_entities(org: Organization) -> list[tuple[Path, dict[str, str]]]:
 
 
 def tag_problem(key: str, value: str) -> str:
+    # AWS's pattern is [\p{L}\p{Z}\p{N}_.:/=+\-@]*: letters, separators, numbers and a few
+    # symbols, by Unicode category (so no control characters, even those Python calls spaces).
+    from generator.policies.grammar import is_tag_text
+
     if not 1 <= len(key) <= 128:
-        return f"tag key '{key[:40]}' must be 1 to 128 characters"
+        return f"tag key '{shown(key)}' must be 1 to 128 characters"
     if len(value) > 256:
-        return f"the value of tag '{key}' is longer than 256 characters"
+        return f"the value of tag '{shown(key)}' is longer than 256 characters"
     if key.lower().startswith("aws:"):
-        return f"tag key '{key}' uses the reserved prefix 'aws:'"
+        return f"tag key '{shown(key)}' uses the reserved prefix 'aws:'"
     for text, what in ((key, "key"), (value, "value")):
-        if not _ALLOWED.match(text):
-            return (f"tag {what} '{text[:40]}' has characters AWS refuses "
+        if not is_tag_text(text):
+            return (f"tag {what} '{shown(text)}' has characters AWS refuses "
                     "(allowed: letters, digits, spaces and _ . : / = + - @)")
     return ""
 

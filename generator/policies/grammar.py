@@ -269,9 +269,11 @@ def _check_effect(path: JsonPath, statement: Mapping[str, object]) -> list[Probl
 
 
 def _check_actions(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
-    present = [key for key in ("Action", "NotAction") if key in statement]
+    present = [key for key in statement if key in ("Action", "NotAction")]
     if len(present) != 1:
-        return [Problem(path, "a statement needs exactly one of Action or NotAction",
+        # Both: point at the second, the line that was most likely added by mistake.
+        where = (*path, present[-1]) if present else path
+        return [Problem(where, "a statement needs exactly one of Action or NotAction",
                         "keep one of them" if present else 'add "Action": [...]')]
     key = present[0]
     return _check_pattern_list(
@@ -282,10 +284,10 @@ def _check_actions(path: JsonPath, statement: Mapping[str, object]) -> list[Prob
 
 
 def _check_resources(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
-    present = [key for key in ("Resource", "NotResource") if key in statement]
+    present = [key for key in statement if key in ("Resource", "NotResource")]
     if len(present) > 1:
-        return [Problem(path, "Resource and NotResource cannot be used together",
-                        "keep one of them")]
+        return [Problem((*path, present[-1]), "Resource and NotResource cannot be used "
+                        "together", "keep one of them")]
     if not present:
         return []
     key = present[0]
