@@ -58,8 +58,9 @@ def validate(path: Path, lint: bool = True) -> Result:
 
 
 def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
-    from generator.output import write_atomically
+    from generator.output import check_output_folder, write_atomically
 
+    check_output_folder(out_dir)  # before the slow part, and again when writing
     result = validate(path, lint=lint)
     write_atomically(out_dir, result.files)
     return result

@@ -88,19 +88,30 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
     }
 
 
-def write_atomically(out_dir: Path, files: Mapping[str, str]) -> None:
-    """Write every file into a fresh folder beside `out_dir`, then swap it in.
-
-    A failure before the swap leaves the previous output exactly as it was.
-    """
+def check_output_folder(out_dir: Path) -> None:
+    """Refuse an output path lzgen must not replace: a file, or a folder of other files."""
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir}: exists and is not a directory",
                          "choose another output folder with -o")
+    for parent in out_dir.absolute().parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{out_dir}: cannot write here ({parent} is a file)",
+                                 "choose another output folder with -o")
+            break
     if out_dir.is_dir() and not _replaceable(out_dir):
         raise UsageError(f"{out_dir}: is a folder with other files in it, not lzgen's output "
                          "(it has no lzgen manifest.json)",
                          "lzgen replaces its output folder entirely: choose a new or empty "
                          "folder with -o")
+
+
+def write_atomically(out_dir: Path, files: Mapping[str, str]) -> None:
+    """Write every file into a fresh folder beside `out_dir`, then swap it in.
+
+    A failure before the swap leaves the previous output exactly as it was.
+    """
+    check_output_folder(out_dir)
     parent = out_dir.resolve().parent
     try:
         parent.mkdir(parents=True, exist_ok=True)

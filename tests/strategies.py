@@ -274,9 +274,10 @@ def tag_policy_documents(draw: st.DrawFn) -> Data:
     for key in keys:
         entry: Data = {"tag_key": {"@@assign": key}}
         if draw(st.booleans()):
-            values = draw(st.lists(st.builds(lambda v, star: v + ("*" if star else ""),
-                                             st.text(LOWER + UPPER + DIGITS + "-", min_size=1, max_size=10), st.booleans()),
-                                   min_size=1, max_size=4, unique=True))
+            value = st.builds(lambda v, star: v + ("*" if star else ""),
+                              st.text(LOWER + UPPER + DIGITS + "-", min_size=1, max_size=10),
+                              st.booleans())
+            values = draw(st.lists(value, min_size=1, max_size=4, unique=True))
             entry["tag_value"] = {"@@assign": values}
         if draw(st.booleans()):
             entry["enforced_for"] = {"@@assign": draw(st.lists(resource_types, min_size=1,
@@ -391,7 +392,7 @@ def _crowd_one_target(draw: st.DrawFn, policies: Data, names: _Names, target: st
 
 
 @st.composite
-def account_maps(draw: st.DrawFn, domain: str, ou_paths: list[str], management: str,
+def account_maps(draw: st.DrawFn, domain: str, ou_paths: list[str], management: str, *,
                  environments: dict[str, str], min_accounts: int = 0,
                  max_accounts: int = 12) -> Data:
     names = _Names({logical_id("Account", management)})
@@ -628,7 +629,7 @@ def stackset_sections(draw: st.DrawFn) -> Data:
 
 
 @st.composite
-def blueprints(draw: st.DrawFn, min_accounts: int = 0, max_accounts: int = 12,
+def blueprints(draw: st.DrawFn, *, min_accounts: int = 0, max_accounts: int = 12,
                max_ous: int = 12, max_policies: int = 8, seed_sections: bool = True) -> Data:
     """A valid blueprint as plain data, keys in the order a person would write them."""
     org_name = draw(word(LOWER, LOWER + DIGITS + "-", 15))
@@ -643,8 +644,8 @@ def blueprints(draw: st.DrawFn, min_accounts: int = 0, max_accounts: int = 12,
     if draw(st.booleans()):
         organization["tags"] = draw(tag_maps(4))
     tree, ou_paths = draw(ou_trees(max_ous))
-    accounts = draw(account_maps(domain, ou_paths, management, _environments(tree),
-                                 min_accounts, max_accounts))
+    accounts = draw(account_maps(domain, ou_paths, management, environments=_environments(tree),
+                                 min_accounts=min_accounts, max_accounts=max_accounts))
     targets = ["root", *(f"ou:{p}" for p in ou_paths), *(f"account:{n}" for n in accounts)]
     attached = _Attachments()
     data: Data = {"version": 1, "organization": organization}

@@ -77,8 +77,32 @@ BOOLEAN_LOOKING_TAGS = variant(accounts={"log-archive": {
     "email": "aws-log-archive@fx.example", "ou": "Security", "tags": {"False": "a", "0": "b"}}})
 
 
+
+def _deep_long_tree() -> Data:
+    """Five levels of 128-character OU names: logical IDs of 600+ characters, once a crash."""
+    names = [f"Level{depth}" + "x" * 122 for depth in range(1, 6)]
+    tree: Data = {}
+    level = tree
+    for name in names:
+        level[name] = {}
+        if name != names[-1]:
+            level = level[name].setdefault("children", {})
+    path = "/".join(names)
+    return variant(organizational_units=tree,
+                   accounts={"a" * 50: {"email": "aws-long@fx.example", "ou": path}},
+                   policies={"p" * 128: {"type": "scp", "builtin": "deny-root-user",
+                                         "attach": [f"ou:{path}", f"account:{'a' * 50}"]}})
+
+
+LONG_NAMES = _deep_long_tree()
+# JSON escapes a character outside the BMP as a surrogate pair; the loader once kept the two
+# halves as two broken characters, and the JSON blueprint was refused.
+ASTRAL_TAGS = variant(organization={**BASE["organization"], "tags": {"\U0001d400": "\U00020000"}})
+
+
 @examples(200)
 @given(blueprints())
+@example(LONG_NAMES)
 def test_every_valid_blueprint_generates_without_error_findings(data: Data) -> None:
     result = validated(data)
     assert [f.render() for f in result.findings if f.is_error] == []
@@ -97,6 +121,7 @@ def test_every_valid_blueprint_generates_without_error_findings(data: Data) -> N
 @examples(25)
 @given(blueprints())
 @example(BOOLEAN_LOOKING_TAGS)
+@example(LONG_NAMES)
 def test_every_valid_blueprint_passes_cfn_lint(data: Data) -> None:
     """cfn-lint runs on every stack and StackSet body; `validate` raises on any error."""
     result = validated(data, lint=True)
@@ -105,6 +130,7 @@ def test_every_valid_blueprint_passes_cfn_lint(data: Data) -> None:
 
 @examples(100)
 @given(blueprints(), st.randoms(use_true_random=False))
+@example(ASTRAL_TAGS, random.Random(0))
 def test_output_is_byte_identical_and_independent_of_mapping_order(
         data: Data, rng: random.Random) -> None:
     first = validated(data)

@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from generator.errors import BlueprintError, UsageError
 from generator.findings import Finding, Location, Path, Severity
@@ -160,6 +161,14 @@ def _compose(text: str, file: str) -> Node:
     except RecursionError as exc:
         raise _problem(file, 1, 1, f"the document is nested more than {MAX_DEPTH} levels deep",
                        "flatten the structure") from exc
+    except ReaderError as exc:
+        position = exc.position if isinstance(exc.position, int) else 0
+        line = text.count("\n", 0, position) + 1
+        column = position - text.rfind("\n", 0, position)
+        code = exc.character if isinstance(exc.character, int) else 0
+        raise _problem(file, line, column, f"the file holds the control character U+{code:04X},"
+                       " which YAML does not allow", "remove it, or write it as an escape "
+                       "inside double quotes") from exc
     except YAMLError as exc:
         raise _problem(file, 1, 1, f"YAML error: {exc}", "fix the YAML syntax") from exc
     if node is None:
@@ -259,7 +268,7 @@ class _Walker:
     def check_tag(self, node: Node, expected: str) -> None:
         tag = str(node.tag)
         if tag != _YAML_TAG + expected:
-            raise self.fail(node, f"YAML tag '{tag}' is not allowed in a blueprint",
+            raise self.fail(node, f"YAML tag '{_as_written(tag)}' is not allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
 
     def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
@@ -302,7 +311,7 @@ class _Walker:
         tag = str(node.tag)
         kind = tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else ""
         if kind not in _SCALAR_TAGS:
-            raise self.fail(node, f"YAML tag '{tag}' is not allowed in a blueprint",
+            raise self.fail(node, f"YAML tag '{_as_written(tag)}' is not allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
         value = self.text(node)
         if kind == "null":
@@ -321,6 +330,11 @@ class _Walker:
                                 "write an ordinary number (quote it if it is text)")
             return number
         return value
+
+
+def _as_written(tag: str) -> str:
+    """A tag as the file spells it: '!!python/...' rather than 'tag:yaml.org,2002:python/...'."""
+    return "!!" + tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else tag
 
 
 def _to_int(text: str) -> int | str:
