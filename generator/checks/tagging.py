@@ -14,20 +14,21 @@ from typing import Any
 
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, Path
-from generator.model import Organization
+from generator.model import ROOT, Organization
 
 _SOURCE = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
            "orgs_manage_policies_tag-policies.html")
 
 
-def _entities(org: Organization) -> list[tuple[Path, dict[str, str], list[str]]]:
-    """(where it is defined, its tags, its chain of targets from the root) of each OU and
-    account."""
-    found: list[tuple[Path, dict[str, str], list[str]]] = [
-        (ou.yaml_path, ou.spec.tags, org.chain_for_ou(ou.path)) for ou in org.ous.values()]
-    found += [(("accounts", name), dict(account.tags), org.chain_for_account(name))
+def _entities(org: Organization) -> list[tuple[str, Path, dict[str, str], list[str]]]:
+    """(what it is, where it is defined, its tags, its chain of targets from the root) of each
+    OU and account."""
+    found = [(f"OU {ou.path}", ou.yaml_path, ou.spec.tags, org.chain_for_ou(ou.path))
+             for ou in org.ous.values()]
+    found += [(f"account {name}", ("accounts", name), account.tags,
+               org.chain_for_account(name))
               for name, account in org.accounts.items()
-              if account.ou == "root" or account.ou in org.ous]
+              if account.ou == ROOT or account.ou in org.ous]
     return found
 
 
@@ -93,10 +94,10 @@ def _problems(effective: Mapping[str, Any] | None, tags: Mapping[str, str],
 def tags_comply(r: Rule, org: Organization) -> Iterable[Finding]:
     effective = _Effective(org)
     attached_to, required = _required(org)
-    for path, tags, chain in _entities(org):
+    for what, path, tags, chain in _entities(org):
         needs = required if attached_to.intersection(chain) else []
         for key, message in _problems(effective.of(chain), tags, needs):
             where = (*path, "tags", key) if key else (*path, "tags")
-            hint = ("add the tag to the entity's tags" if "missing" in message
-                    else "change the tag to what the tag policy allows")
-            yield r.finding(org, where, f"{path[-1]}: {message}", hint)
+            hint = (f"add the tag to the tags of {what}: tags on an OU do not reach what it "
+                    "contains" if not key else "change the tag to what the tag policy allows")
+            yield r.finding(org, where, f"{what}: {message}", hint)
