@@ -59,8 +59,8 @@ def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list
     regions = tuple(org.blueprint.organization.regions)
     jobs = [LintJob(stack_file(s.name), files[stack_file(s.name)], (s.region,))
             for s in build.stacks]
-    jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)], regions)
-             for b in build.stacksets]
+    jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)],
+                     tuple(b.regions) or regions) for b in build.stacksets]
     return jobs
 
 

@@ -272,3 +272,14 @@ def test_example_blueprint_uses_the_whole_baseline() -> None:
     content = policies["PolicyTaggingStrategy"]["Properties"]["Content"]["tags"]
     assert sorted(content) == ["cost-center", "environment", "owner"]
     assert [f.render() for f in result.findings] == []
+
+
+def test_readme_documents_the_rules_tokens_and_stacks() -> None:
+    from generator.build.types import TOKENS
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for documented in ("LZ310", "LZ311", "LZ312", "LZ313", *TOKENS, "stackset_overrides",
+                       "`mfa-detection`", "`root-activity`", "`organization-trail`",
+                       "`billing`", "`trail-bucket`", "`root-activity-topic`"):
+        assert documented in readme, documented
