@@ -29,7 +29,6 @@ class AccountRef:
     resolves to ("" when nothing resolves: no name given and no account with the purpose)."""
 
     path: tuple[str | int, ...]
-    given: str
     name: str
     purpose: Purpose | None = None
 
@@ -41,8 +40,8 @@ def first_with_purpose(org: Organization, purpose: Purpose) -> str:
 def _ref(org: Organization, path: tuple[str | int, ...], given: str,
          purpose: Purpose | None) -> AccountRef:
     if given:
-        return AccountRef(path, given, given)
-    return AccountRef(path, "", first_with_purpose(org, purpose) if purpose else "", purpose)
+        return AccountRef(path, given)
+    return AccountRef(path, first_with_purpose(org, purpose) if purpose else "", purpose)
 
 
 def alert_account(org: Organization) -> AccountRef | None:
@@ -71,8 +70,7 @@ def configured_services(org: Organization) -> dict[str, ServiceSettings]:
 
 
 def delegated_admins(org: Organization) -> dict[str, AccountRef]:
-    return {name: AccountRef(("services", name, "delegated_admin"), s.delegated_admin,
-                             s.delegated_admin)
+    return {name: AccountRef(("services", name, "delegated_admin"), s.delegated_admin)
             for name, s in configured_services(org).items() if s.delegated_admin}
 
 

@@ -175,8 +175,10 @@ def transformed(target: dict[str, Any], event: dict[str, Any]) -> Any:
     transformer = target["InputTransformer"]
     template = transformer["InputTemplate"]
     if isinstance(template, dict):  # the member template substitutes its parameters first
-        template = template["Fn::Sub"].replace("${AccountName}", "app").replace(
-            "${RootEmail}", "aws-app@bx.example")
+        text, variables = template["Fn::Sub"]
+        template = text.replace("${AccountName}", "app").replace(
+            "${RootEmail}", "aws-app@bx.example").replace("${Escalation}",
+                                                            variables["Escalation"])
     return EventTemplateParser.parse(template, transformer["InputPathsMap"], event)
 
 
@@ -209,12 +211,17 @@ def test_member_message_quotes_the_per_account_parameters(east: Result) -> None:
 
 def test_text_that_would_break_the_input_template_is_cleaned(tmp_path: Path) -> None:
     data = baseline_blueprint()
-    data["root_access"]["escalation"] = 'call "Sam" <on-call>\nor \\ page'
-    target = rule(stack(generate(tmp_path, data), "root-activity"))["Targets"][0]
+    data["root_access"]["escalation"] = 'call "Sam" <on-call>\nor \\ page ${x}'
+    result = generate(tmp_path, data)
+    target = rule(stack(result, "root-activity"))["Targets"][0]
     template = target["InputTransformer"]["InputTemplate"]
     inner = template[1:-1]
     assert '"' not in inner and "\\" not in inner and "\n" not in inner
-    assert "escalate to call Sam on-call or page." in inner
+    assert "escalate to call Sam on-call or page ${x}." in inner
+    member = member_rule_in(result, "us-east-1")["Targets"][0]["InputTransformer"]
+    text, variables = member["InputTemplate"]["Fn::Sub"]
+    assert "escalate to ${Escalation}." in text and "${x}" not in text
+    assert variables == {"Escalation": "call Sam on-call or page ${x}"}
 
 
 def test_no_alerts_without_the_section_or_when_disabled(tmp_path: Path) -> None:

@@ -174,7 +174,12 @@ def _member_body(org: Organization) -> Template:
     body.add_condition("InSignInRegion", Equals(Ref("AWS::Region"), SIGN_IN_REGION))
     body.add_condition("SeesSignIns", Or(Condition("InHomeRegion"), Condition("InSignInRegion")))
     topic = Ref("AlertTopicArn")
-    message = Sub(message_template("${AccountName}", "${RootEmail}", _escalation(org)))
+    # The escalation text goes in as a Sub variable: variable values are not parsed again,
+    # so a "${" in it stays text.
+    escalation = plain_text(_escalation(org))
+    text = message_template("${AccountName}", "${RootEmail}",
+                            "${Escalation}" if escalation else "")
+    message = Sub(text, Escalation=escalation) if escalation else Sub(text)
     body.add_resource(_role(If("InHomeRegion", _allow("sns:Publish", topic),
                                _allow("events:PutEvents", _home_bus(home)))))
     pattern = event_pattern(sign_ins=True)
