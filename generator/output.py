@@ -60,8 +60,16 @@ def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list
     jobs = [LintJob(stack_file(s.name), files[stack_file(s.name)], (s.region,))
             for s in build.stacks]
     jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)],
-                     tuple(b.regions) or regions) for b in build.stacksets]
+                     _same_order(tuple(b.regions), regions)) for b in build.stacksets]
     return jobs
+
+
+def _same_order(wanted: tuple[str, ...], regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions a StackSet body runs in (all when unknown), in the organization's order
+    when they are the same set: each distinct tuple costs a cfn-lint runner."""
+    if not wanted or set(wanted) == set(regions):
+        return regions
+    return wanted
 
 
 def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
