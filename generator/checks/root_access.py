@@ -28,7 +28,7 @@ MIN_MFA_DEVICES = 2
 def plan_to_check(org: Organization, recommendation: str) -> RootAccess | None:
     """The root access plan, unless it is absent or the recommendation is excepted."""
     plan = org.blueprint.root_access
-    if plan is None or exception_for(org.blueprint.exceptions, recommendation):
+    if plan is None or exception_for(org.blueprint.exceptions, recommendation) is not None:
         return None
     return plan
 
