@@ -36,6 +36,12 @@ def test_trusted_access_for_account_management_comes_first() -> None:
     assert all(i > access for i, s in enumerate(steps) if s.service == "account")
 
 
+def test_prepare_steps_are_listed_before_after_steps() -> None:
+    phases = [s.phase for s in steps_of(BLUEPRINTS / "example.yaml")]
+    assert "after" in phases
+    assert phases == sorted(phases, key=lambda phase: phase != "prepare")
+
+
 def test_account_contacts_override_the_organization_per_type() -> None:
     steps = [s for s in steps_of(BLUEPRINTS / "example.yaml")
              if s.action == "PutAlternateContact"]

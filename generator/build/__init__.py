@@ -28,7 +28,9 @@ def build(org: Organization) -> Build:
     for stack in result.stacks:
         stack.region = stack.region or home
     result.stacks = _in_deploy_order(result.stacks)
-    result.api_steps = _without_repeats(result.api_steps)
+    # Prepare steps run before the stacks, after steps later: list them in that order.
+    result.api_steps = sorted(_without_repeats(result.api_steps),
+                              key=lambda step: step.phase != "prepare")
     return result
 
 

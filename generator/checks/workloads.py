@@ -103,6 +103,8 @@ def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Findi
     if excepted(org, "SEED-8.2"):
         return
     for name, account in org.accounts.items():
+        if account.ou != ROOT and account.ou not in org.ous:
+            continue  # LZ101 reports the unknown OU
         ou_environment = org.environment_of_ou(account.ou)
         if account.environment is Environment.PROD and kind_of(ou_environment) is None:
             where = "the root" if account.ou == ROOT else f"OU '{account.ou}'"
