@@ -13,12 +13,14 @@ from enum import StrEnum
 from functools import cached_property
 
 from generator import evidence
-from generator.blueprint.model import Environment, Purpose
+from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, Environment, Purpose
 from generator.build.contacts import ACCOUNT_PRINCIPAL
 from generator.build.steps import STACKSETS_PRINCIPAL
-from generator.build.types import Build
+from generator.build.types import ApiStep, Build
+from generator.checks.workloads import NON_PROD, PROD, account_kind
 from generator.findings import Finding
-from generator.model import Organization
+from generator.model import ROOT, Organization, pascal
+from generator.output import compact_json
 from generator.runbooks import ROOT_CREDENTIALS, root_credentials
 from generator.seed import RECOMMENDATIONS, Recommendation, exception_for
 
@@ -182,7 +184,7 @@ def _by_purpose(facts: _Facts) -> Outcome:
     problems = facts.fired(["LZ225"])
     if problems:
         return Status.NOT_CONFIGURED, problems
-    top = sorted(ou.name for ou in facts.org.children_of("root"))
+    top = sorted(ou.name for ou in facts.org.children_of(ROOT))
     return Status.ENFORCED, [f"check LZ225 passes; top-level OUs: {', '.join(top) or 'none'}"]
 
 
@@ -210,9 +212,6 @@ def _non_production_ous(facts: _Facts) -> Outcome:
 
 
 def _foundational_accounts(facts: _Facts) -> Outcome:
-    from generator.blueprint.model import INFRASTRUCTURE_PURPOSES
-    from generator.model import pascal
-
     wanted = {"Account" + pascal(name) for name, a in facts.org.accounts.items()
               if a.purpose in {Purpose.LOG_ARCHIVE, Purpose.SECURITY_TOOLING}
               or a.purpose in INFRASTRUCTURE_PURPOSES}
@@ -222,8 +221,6 @@ def _foundational_accounts(facts: _Facts) -> Outcome:
 
 
 def _separate_environments(facts: _Facts) -> Outcome:
-    from generator.checks.workloads import NON_PROD, PROD, account_kind
-
     kinds = [account_kind(facts.org, name) for name in facts.org.accounts]
     return Status.ENFORCED, [f"checks LZ222 and LZ223 pass: {kinds.count(PROD)} production and "
                              f"{kinds.count(NON_PROD)} non-production accounts, none sharing an "
@@ -234,21 +231,26 @@ def _separate_environments(facts: _Facts) -> Outcome:
 _SERVICE_TOKENS = {"cloudtrail": ("cloudtrail",), "config": ("config",),
                    "guardduty": ("guardduty",), "securityhub": ("securityhub",),
                    "access_analyzer": ("access-analyzer", "accessanalyzer")}
+# Trusted access that lzgen needs for itself, or that SEED-10.2 counts.
+_NOT_INTEGRATIONS = {STACKSETS_PRINCIPAL, ACCOUNT_PRINCIPAL}
+
+
+def _integration_steps(build: Build) -> list[ApiStep]:
+    """Steps that switch a service on for the organization through an API."""
+    return [s for s in build.api_steps
+            if (s.action == "EnableAWSServiceAccess"
+                and s.parameters.get("ServicePrincipal") not in _NOT_INTEGRATIONS)
+            or s.service not in ("organizations", "account")]
 
 
 def _services_through_api(facts: _Facts) -> Outcome:
-    from generator.output import compact_json
-
+    steps = _integration_steps(facts.build)
     services = facts.org.blueprint.services
-    wanted = [name for name in _SERVICE_TOKENS if getattr(services, name) is not None]
-    steps = [s for s in facts.build.api_steps
-             if s.parameters.get("ServicePrincipal") not in (STACKSETS_PRINCIPAL,
-                                                             ACCOUNT_PRINCIPAL)
-             and (s.action == "EnableAWSServiceAccess" or s.service != "organizations")
-             and s.service != "account"]
-    missing = [f"services.{name} is set, but no API step enables it" for name in wanted
-               if not any(token in f"{s.service} {compact_json(s.parameters)}"
-                          for s in steps for token in _SERVICE_TOKENS[name])]
+    missing = [f"services.{name} is set, but no API step enables it"
+               for name, tokens in _SERVICE_TOKENS.items()
+               if getattr(services, name) is not None
+               and not any(token in f"{s.service} {compact_json(s.parameters)}"
+                           for s in steps for token in tokens)]
     if missing:
         return Status.NOT_CONFIGURED, missing
     if not steps:
