@@ -113,15 +113,6 @@ def wants_hardware_mfa_rule(org: Organization) -> bool:
     return bool(kinds & hardware) and MfaDeviceType.VIRTUAL not in kinds
 
 
-def centralized_root_access(org: Organization) -> tuple[bool, bool]:
-    """(credentials management, root sessions): on unless the blueprint turns them off."""
-    root_access = org.blueprint.root_access
-    if root_access is None:
-        return True, True
-    return (root_access.centralized.credentials_management,
-            root_access.centralized.root_sessions)
-
-
 def plain_text(text: str) -> str:
     """`text` made safe inside an EventBridge input template: no quotes, backslashes, angle
     brackets (they open placeholders) or line breaks."""

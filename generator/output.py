@@ -7,7 +7,7 @@ import json
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,16 @@ from generator.model import Organization
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 _TOKEN = re.compile(r"(\{\{lzgen:([a-z-]+)(?::[^{}]*)?\}\})")
+
+# A document renderer returns the documents it writes (relative path -> text), or none.
+DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
+
+
+def document_renderers() -> list[DocumentRenderer]:
+    """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.runbooks import root_credentials
+
+    return [root_credentials]
 
 
 def dump_json(data: Any) -> str:
@@ -51,6 +61,8 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stack_file(stack.name)] = dump_json(stack.template)
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
+    for renderer in document_renderers():
+        files.update(renderer(org, build))
     files[MANIFEST] = dump_json(_manifest(org, build, files))
     return dict(sorted(files.items()))
 
@@ -113,10 +125,10 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
 
 def _tokens_used(manifest: Mapping[str, Any]) -> dict[str, str]:
     """Each deploy-time token the manifest uses, with what deploy replaces it by."""
-    from generator.build.types import TOKENS, account_id_token
+    from generator.build.types import TOKENS, account_id
 
     generic = {"root-id": ROOT_ID, "organization-id": ORGANIZATION_ID,
-               "account-id": account_id_token("NAME")}
+               "account-id": account_id("NAME")}
     found = sorted(set(_TOKEN.findall(json.dumps(manifest))))
     return {token: TOKENS[generic[kind]] for token, kind in found if kind in generic}
 

@@ -28,6 +28,7 @@ def baseline_blueprint(home: str = "us-east-1", regions: tuple[str, ...] = ("us-
         },
         "organizational_units": {
             "Security": {"tags": {"owner": "security"}},
+            "Infrastructure": {"tags": {"owner": "platform"}},
             "Workloads": {"tags": {"owner": "apps"}},
         },
         "accounts": {
@@ -35,12 +36,15 @@ def baseline_blueprint(home: str = "us-east-1", regions: tuple[str, ...] = ("us-
                             "purpose": "log-archive", "tags": {"owner": "security"}},
             "security-tooling": {"email": "aws-security-tooling@bx.example", "ou": "Security",
                                  "purpose": "security-tooling", "tags": {"owner": "security"}},
+            "network": {"email": "aws-network@bx.example", "ou": "Infrastructure",
+                        "purpose": "network", "tags": {"owner": "platform"}},
             "app": {"email": "aws-app@bx.example", "ou": "Workloads", "tags": {"owner": "apps"}},
         },
         "root_access": {
             "start_date": "2026-01-15",
-            "vault": {"name": "Corp vault (on premises)"},
-            "mfa": {"device_types": ["fido2"]},
+            "vault": {"name": "Corp vault (on premises)", "custodians": ["sec-lead", "cto"]},
+            "mfa": {"device_types": ["fido2"], "storage": "office safe"},
+            "recovery_phone": {"storage": "facilities safe", "bill_owner": "telecom team"},
             "alert_recipients": ["ciso-office@bx.example"],
             "escalation": "the security on-call, +1 555 0100",
         },

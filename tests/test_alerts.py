@@ -151,6 +151,7 @@ def test_manifest_asks_deploy_for_each_accounts_name_and_root_email(east: Result
             "app": {"AccountName": "app", "RootEmail": "aws-app@bx.example"},
             "log-archive": {"AccountName": "log-archive",
                             "RootEmail": "aws-log-archive@bx.example"},
+            "network": {"AccountName": "network", "RootEmail": "aws-network@bx.example"},
             "security-tooling": {"AccountName": "security-tooling",
                                  "RootEmail": "aws-security-tooling@bx.example"},
         },

@@ -160,7 +160,8 @@ def test_every_member_account_reports_to_the_topic_from_its_home_region(
     # botocore checks the request against the API model; moto answers but applies nothing.
     override = plan["stackset_overrides"][0]
     cfn, org = emulator.client("cloudformation"), emulator.client("organizations")
-    assert sorted(override["accounts"]) == ["app", "log-archive", "security-tooling"]
+    assert sorted(override["accounts"]) == ["app", "log-archive", "network",
+                                            "security-tooling"]
     for name, values in override["accounts"].items():
         parent = org.list_parents(ChildId=accounts[name])["Parents"][0]["Id"]
         answer = cfn.update_stack_instances(

@@ -1,5 +1,5 @@
-"""Services at the organization level: trusted access, delegated administrators, centralized
-root access (API steps) and the organization trail with its bucket (stacks).
+"""Services at the organization level: trusted access and delegated administrators (API
+steps), and the organization trail with its bucket (stacks).
 
 The seed asks to enable each integrated service through that service's own API, so that the
 service can set itself up. The steps below do that where a service has such an API
@@ -29,7 +29,6 @@ from troposphere.s3 import (
 
 from generator.baseline import (
     SERVICE_PRINCIPALS,
-    centralized_root_access,
     configured_services,
     delegated_admins,
     trail_account,
@@ -43,13 +42,12 @@ from generator.build.stacksets import (
     only_account,
     organization_id,
 )
-from generator.build.types import ApiStep, Build, Stack, account_id_token
+from generator.build.types import ApiStep, Build, Stack
+from generator.build.types import account_id as account_token
 from generator.model import Organization
 
 TRAIL_STACK = "organization-trail"
 BUCKET_STACKSET = "trail-bucket"
-IAM_PRINCIPAL = "iam.amazonaws.com"
-ACCOUNT_PRINCIPAL = "account.amazonaws.com"
 
 
 def trail_bucket_name(org: Organization) -> str:
@@ -143,11 +141,11 @@ def _bucket_body(org: Organization, trail_name: str) -> Template:
 # --- API steps ------------------------------------------------------------------------------
 
 def build_service_steps(org: Organization, build: Build) -> None:
-    """Runs after the other builders: trusted access, root access features, administrators."""
+    """Trusted access for the configured services, then their administrators. (Centralized
+    root access and AWS Account Management are contacts.py's.)"""
     steps = [_trusted_access(p) for p in _principals(org)]
-    steps += _root_access_steps(org)
     for service, ref in delegated_admins(org).items():
-        steps += _delegated_admin_steps(org, service, account_id_token(ref.name))
+        steps += _delegated_admin_steps(org, service, account_token(ref.name))
     build.api_steps.extend(steps)
 
 
@@ -158,20 +156,7 @@ def _principals(org: Organization) -> list[str]:
             principals += SERVICE_PRINCIPALS[service]
     if trail_account(org) is not None:
         principals += SERVICE_PRINCIPALS["cloudtrail"]
-    if any(centralized_root_access(org)):
-        principals.append(IAM_PRINCIPAL)
-    if _has_contacts(org):
-        principals.append(ACCOUNT_PRINCIPAL)
     return list(dict.fromkeys(principals))
-
-
-def _has_contacts(org: Organization) -> bool:
-    contacts = org.blueprint.contacts
-    alternate = contacts.alternate
-    return (contacts.primary is not None
-            or any(c is not None for c in (alternate.billing, alternate.operations,
-                                           alternate.security))
-            or any(a.contacts is not None for a in org.accounts.values()))
 
 
 def _contains(service: str, action: str, path: str, value: str,
@@ -186,21 +171,6 @@ def _trusted_access(principal: str) -> ApiStep:
         f"trusted access for {principal}, before anything of the service runs",
         check=_contains("organizations", "ListAWSServiceAccessForOrganization",
                         "EnabledServicePrincipals[].ServicePrincipal", principal))
-
-
-def _root_access_steps(org: Organization) -> list[ApiStep]:
-    credentials, sessions = centralized_root_access(org)
-    wanted = [("RootCredentialsManagement", credentials,
-               "member accounts need no root credentials of their own: the management "
-               "account can remove and recover them"),
-              ("RootSessions", sessions,
-               "root tasks in member accounts run as short sessions from the management "
-               "account")]
-    return [ApiStep("prepare", "iam", f"EnableOrganizations{feature}", {},
-                    f"centralized root access: {why}",
-                    check=_contains("iam", "ListOrganizationsFeatures", "EnabledFeatures",
-                                    feature))
-            for feature, on, why in wanted if on]
 
 
 def _delegated_admin_steps(org: Organization, service: str, account: str) -> list[ApiStep]:

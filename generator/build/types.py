@@ -9,20 +9,20 @@ from typing import Any
 # organization does. They appear as stack parameter values and in API step parameters.
 ROOT_ID = "{{lzgen:root-id}}"
 ORGANIZATION_ID = "{{lzgen:organization-id}}"
-_ACCOUNT_ID = "{{lzgen:account-id:%s}}"
+
+
+def account_id(name: str) -> str:
+    """The ID of the member account NAME in an API step's parameters; deploy resolves it."""
+    return "{{lzgen:account-id:" + name + "}}"
+
 
 TOKENS = {
     ROOT_ID: "ID of the organization root (r-...): organizations ListRoots",
     ORGANIZATION_ID: "ID of the organization (o-...): organizations DescribeOrganization",
-    _ACCOUNT_ID % "NAME": "12-digit ID of the blueprint's account NAME, found by name "
-                          "(organizations ListAccounts, or the SSM parameter the account stack "
-                          "wrote)",
+    account_id("NAME"): "12-digit ID of the blueprint's account NAME, found by name "
+                        "(organizations ListAccounts, or the SSM parameter the account stack "
+                        "wrote)",
 }
-
-
-def account_id_token(name: str) -> str:
-    """The token deploy replaces with the ID of the blueprint's account `name`."""
-    return _ACCOUNT_ID % name
 
 
 @dataclass

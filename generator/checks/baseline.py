@@ -108,9 +108,6 @@ def _email_fields(org: Organization) -> list[tuple[Path, str]]:
     found: list[tuple[Path, str]] = []
     if blueprint.alerts.root_activity is not None:
         found.append((("alerts", "root_activity", "email"), blueprint.alerts.root_activity.email))
-    if blueprint.root_access is not None:
-        found += [(("root_access", "alert_recipients", i), e)
-                  for i, e in enumerate(blueprint.root_access.alert_recipients)]
     for name, budget in blueprint.billing.budgets.items():
         found += [(("billing", "budgets", name, "emails", i), e)
                   for i, e in enumerate(budget.emails)]
