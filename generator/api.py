@@ -1,14 +1,17 @@
-"""What the CLI and the tests call: validate, generate and schema."""
+"""What the CLI and the tests call: validate, generate, scorecard and schema."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import FindingsError
 from generator.findings import Finding, sorted_findings
 from generator.model import Organization
+
+if TYPE_CHECKING:
+    from generator.scorecard import Scorecard
 
 
 @dataclass
@@ -64,6 +67,25 @@ def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
     result = validate(path, lint=lint)
     write_atomically(out_dir, result.files)
     return result
+
+
+@dataclass
+class ScoreResult:
+    org: Organization
+    findings: list[Finding]
+    card: Scorecard
+
+
+def scorecard(path: Path) -> ScoreResult:
+    """Score the blueprint against every seed recommendation. Raises FindingsError on errors."""
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    from generator.build import build
+    from generator.scorecard import evaluate
+
+    return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
 def schema() -> dict[str, Any]:
