@@ -26,9 +26,10 @@ from typing import Any
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from generator.blueprint.model import MfaDeviceType, Purpose
+from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, MfaDeviceType, Purpose
 from generator.model import logical_id
 from generator.policies.library import BUILTINS
+from generator.policies.strategy import TAGGING_POLICY
 from generator.quotas import DEFAULTS
 
 Data = dict[str, Any]
@@ -356,7 +357,7 @@ def policy_maps(draw: st.DrawFn, targets: list[str], attached: _Attachments,
     policies: Data = {}
     for _ in range(draw(st.integers(0, max_policies))):
         name = draw(policy_names)
-        if not names.take("Policy", name):
+        if name == TAGGING_POLICY or not names.take("Policy", name):
             continue
         spec = draw(st.one_of(builtin_specs(), custom_specs()))
         if draw(st.booleans()):
@@ -393,20 +394,23 @@ def _crowd_one_target(draw: st.DrawFn, policies: Data, names: _Names, target: st
 
 @st.composite
 def account_maps(draw: st.DrawFn, domain: str, ou_paths: list[str], management: str, *,
-                 environments: dict[str, str], min_accounts: int = 0,
+                 environments: dict[str, str], foundational: bool, min_accounts: int = 0,
                  max_accounts: int = 12) -> Data:
     names = _Names({logical_id("Account", management)})
     emails = {f"aws-management@{domain}"}
     accounts: Data = {}
-    foundational = draw(st.booleans())
-    wanted = [("log-archive", Purpose.LOG_ARCHIVE), ("security-tooling",
-                                                     Purpose.SECURITY_TOOLING)]
-    if not foundational:
-        wanted = []
+    wanted: list[tuple[str | None, Purpose | None]] = []
+    if foundational:
+        wanted = [("log-archive", Purpose.LOG_ARCHIVE),
+                  ("security-tooling", Purpose.SECURITY_TOOLING),
+                  (draw(st.sampled_from(["network", "shared-services", "backup"])),
+                   draw(st.sampled_from(sorted(INFRASTRUCTURE_PURPOSES))))]
     count = draw(st.integers(min_accounts, max_accounts))
     wanted += [(None, None)] * count
     for fixed_name, purpose in wanted:
         name = fixed_name or draw(account_names)
+        if fixed_name and (name == management or logical_id("Account", name) in names.used):
+            name = f"{fixed_name}-account"  # the management account took the name
         if name == management or not names.take("Account", name):
             continue
         local = f"aws-{fixed_name}" if fixed_name else draw(email_locals)
@@ -473,7 +477,8 @@ def root_access_sections(draw: st.DrawFn, domain: str) -> Data:
         "start_date": draw(st.dates(datetime.date(2024, 1, 1), datetime.date(2030, 12, 31))),
         "test_interval_months": draw(st.integers(1, 12)),
         "vault": {"name": draw(free_text.filter(bool)), "depends_on_aws": False,
-                  "custodians": draw(st.lists(free_text.filter(bool), max_size=3)),
+                  "custodians": draw(st.lists(free_text.filter(bool), min_size=2, max_size=3,
+                                              unique=True)),
                   "access_logged": True},
         "mfa": {"devices_per_root_user": draw(st.integers(2, 8)), "device_types": device_types,
                 "primary": device_types[0], "storage": draw(free_text)},
@@ -526,7 +531,8 @@ def services_sections(draw: st.DrawFn, accounts: Data) -> Data:
     if archive and draw(st.booleans()):
         section["organization_trail"] = {
             "enabled": True, "log_archive_account": archive,
-            "name": draw(word(LOWER, LOWER + DIGITS + "._-", 30, 2))}
+            "name": draw(st.builds("-".join, st.lists(
+                st.text(LOWER + DIGITS, min_size=3, max_size=10), min_size=1, max_size=3)))}
     return section
 
 
@@ -607,6 +613,22 @@ def _carry_required_tags(data: Data, ou_paths: list[str]) -> None:
         entity["tags"] = {**tags, **required}
 
 
+def _keep_tags_clear_of_tag_policies(data: Data, ou_paths: list[str]) -> None:
+    """Drop random tags of accounts and OUs whose key a tag policy governs (LZ310 holds them
+    to the policy's spelling and values); _carry_required_tags adds compliant ones back."""
+    governed = {key.lower() for spec in data.get("policies", {}).values()
+                if spec["type"] == "tag" and "content" in spec
+                for key in spec["content"]["tags"]}
+    tagging = data.get("tagging")
+    if tagging:
+        governed |= {(rule.get("key") or name).lower() for name, rule in tagging["tags"].items()}
+    entities = [*data["accounts"].values(), *(_ou_spec(data, p) for p in ou_paths)]
+    for entity in entities:
+        if "tags" in entity:
+            entity["tags"] = {k: v for k, v in entity["tags"].items()
+                              if k.lower() not in governed}
+
+
 def _ou_spec(data: Data, path: str) -> Data:
     level = data["organizational_units"]
     parts = path.split("/")
@@ -644,8 +666,12 @@ def blueprints(draw: st.DrawFn, *, min_accounts: int = 0, max_accounts: int = 12
     if draw(st.booleans()):
         organization["tags"] = draw(tag_maps(4))
     tree, ou_paths = draw(ou_trees(max_ous))
+    # The seed wants log archive, security tooling and infrastructure accounts (LZ221); now
+    # and then a blueprint goes without and accepts the exception instead.
+    foundational = draw(st.integers(0, 4)) > 0
     accounts = draw(account_maps(domain, ou_paths, management, environments=_environments(tree),
-                                 min_accounts=min_accounts, max_accounts=max_accounts))
+                                 foundational=foundational, min_accounts=min_accounts,
+                                 max_accounts=max_accounts))
     targets = ["root", *(f"ou:{p}" for p in ou_paths), *(f"account:{n}" for n in accounts)]
     attached = _Attachments()
     data: Data = {"version": 1, "organization": organization}
@@ -663,7 +689,12 @@ def blueprints(draw: st.DrawFn, *, min_accounts: int = 0, max_accounts: int = 12
                           "policy_stacks": draw(st.integers(1, 3))}
     if seed_sections:
         _add_seed_sections(draw, data, domain, targets, attached)
-        _carry_required_tags(data, ou_paths)
+    _keep_tags_clear_of_tag_policies(data, ou_paths)
+    _carry_required_tags(data, ou_paths)
+    if not foundational:
+        data["exceptions"] = {"SEED-9.1": {
+            "reason": "a test organization without foundational accounts",
+            "approved_by": "the property tests"}}
     return data
 
 

@@ -157,6 +157,34 @@ def dangling_detachment(data: Data, pick: Pick) -> Mutant:
     return Mutant(data, ("full_aws_access", "detach", len(detach) - 1), "LZ109")
 
 
+def dangling_baseline_account(data: Data, pick: Pick) -> Mutant:
+    """A baseline section names an account the blueprint does not define."""
+    section = pick(["delegated_admin", "alert_account", "trail_account"])
+    if section == "delegated_admin":
+        service = pick(["guardduty", "securityhub", "config"])
+        data.setdefault("services", {})[service] = {"trusted_access": True,
+                                                    "delegated_admin": "ghost"}
+        return Mutant(data, ("services", service, "delegated_admin"), "LZ311")
+    if section == "alert_account":
+        data.setdefault("alerts", {})["root_activity"] = {
+            "email": f"aws-alerts@{domain_of(data)}", "account": "ghost"}
+        return Mutant(data, ("alerts", "root_activity", "account"), "LZ311")
+    data.setdefault("services", {})["organization_trail"] = {"log_archive_account": "ghost"}
+    return Mutant(data, ("services", "organization_trail", "log_archive_account"), "LZ311")
+
+
+def tag_against_tag_policy(data: Data, pick: Pick) -> Mutant:
+    """An account's tag breaks the tag policy above it: wrong capitalization or value."""
+    name = add_policy(data, copy.deepcopy(TAG_POLICY), "tag")
+    data["policies"][name]["attach"] = ["root"]
+    account = pick(accounts_of(data))
+    key, value = pick([("costcenter", "100"), ("CostCenter", "999")])
+    tags = data["accounts"][account].get("tags", {})
+    data["accounts"][account]["tags"] = {**{k: v for k, v in tags.items()
+                                            if k.lower() != "costcenter"}, key: value}
+    return Mutant(data, ("accounts", account, "tags", key), "LZ310")
+
+
 def duplicate_account(data: Data, pick: Pick) -> Mutant:
     accounts = data["accounts"]
     twice = pick(list(accounts))
@@ -321,9 +349,9 @@ def bad_builtin_parameter(data: Data, pick: Pick) -> Mutant:
 
 MUTATIONS: dict[str, Mutation] = {m.__name__.replace("_", "-"): m for m in (
     wrong_type, missing_key, unknown_key, dangling_parent, dangling_attachment,
-    dangling_detachment, duplicate_account, duplicate_ou, duplicate_field, duplicate_email,
-    ou_six_deep, eleven_scps, fifty_one_tags, policy_too_large, broken_scp, broken_tag_policy,
-    bad_builtin_parameter)}
+    dangling_detachment, dangling_baseline_account, tag_against_tag_policy, duplicate_account,
+    duplicate_ou, duplicate_field, duplicate_email, ou_six_deep, eleven_scps, fifty_one_tags,
+    policy_too_large, broken_scp, broken_tag_policy, bad_builtin_parameter)}
 
 # --- data paths -----------------------------------------------------------------------------
 
@@ -387,11 +415,15 @@ FIXED: Data = {
                      "management_account": {"name": "fx-management",
                                             "email": "aws-management@fx.example"},
                      "tags": {"owner": "platform"}},
-    "organizational_units": {"Security": {"environment": "prod"},
+    "organizational_units": {"Security": {"environment": "prod"}, "Infrastructure": {},
                              "Workloads": {"children": {"Prod": {"environment": "prod"}}}},
     "accounts": {
         "log-archive": {"email": "aws-log-archive@fx.example", "ou": "Security",
                         "purpose": "log-archive"},
+        "security-tooling": {"email": "aws-security-tooling@fx.example", "ou": "Security",
+                             "purpose": "security-tooling"},
+        "network": {"email": "aws-network@fx.example", "ou": "Infrastructure",
+                    "purpose": "network"},
         "app": {"email": "aws-app@fx.example", "ou": "Workloads/Prod", "environment": "prod",
                 "tags": {"team": "payments"}},
     },

@@ -62,7 +62,13 @@ BASE: Data = {
                      "management_account": {"name": "fx-management",
                                             "email": "aws-management@fx.example"}},
     "organizational_units": {"Security": {}},
-    "accounts": {"log-archive": {"email": "aws-log-archive@fx.example", "ou": "Security"}},
+    "accounts": {
+        "log-archive": {"email": "aws-log-archive@fx.example", "ou": "Security",
+                        "purpose": "log-archive"},
+        "security-tooling": {"email": "aws-security-tooling@fx.example", "ou": "Security",
+                             "purpose": "security-tooling"},
+        "network": {"email": "aws-network@fx.example", "ou": "root", "purpose": "network"},
+    },
 }
 
 
@@ -73,8 +79,8 @@ def variant(**changes: Any) -> Data:
 
 
 # cfn-lint compares 'False' and '0' as booleans and called these tags duplicates.
-BOOLEAN_LOOKING_TAGS = variant(accounts={"log-archive": {
-    "email": "aws-log-archive@fx.example", "ou": "Security", "tags": {"False": "a", "0": "b"}}})
+BOOLEAN_LOOKING_TAGS = variant(accounts={**BASE["accounts"], "app": {
+    "email": "aws-app@fx.example", "ou": "Security", "tags": {"False": "a", "0": "b"}}})
 
 
 
@@ -88,8 +94,9 @@ def _deep_long_tree() -> Data:
         if name != names[-1]:
             level = level[name].setdefault("children", {})
     path = "/".join(names)
-    return variant(organizational_units=tree,
-                   accounts={"a" * 50: {"email": "aws-long@fx.example", "ou": path}},
+    return variant(organizational_units={**BASE["organizational_units"], **tree},
+                   accounts={**BASE["accounts"],
+                             "a" * 50: {"email": "aws-long@fx.example", "ou": path}},
                    policies={"p" * 128: {"type": "scp", "builtin": "deny-root-user",
                                          "attach": [f"ou:{path}", f"account:{'a' * 50}"]}})
 
@@ -110,7 +117,13 @@ def test_every_valid_blueprint_generates_without_error_findings(data: Data) -> N
     assert sorted(s["file"] for s in manifest["stacks"]) == sorted(
         f for f in result.files if f.startswith("stacks/"))
     assert manifest["deploy_order"] == [s["name"] for s in manifest["stacks"]]
+    for body in manifest["stacksets"]:  # what cfn-lint checks is what the stack deploys
+        stack = json.loads(result.files[f"stacks/{body['stack']}.json"])
+        embedded = stack["Resources"][body["logical_id"]]["Properties"]["TemplateBody"]
+        assert json.loads(embedded) == json.loads(result.files[body["file"]]), body["name"]
     for name, text in result.files.items():
+        if not name.endswith(".json"):
+            continue  # runbooks and reports
         template = json.loads(text)
         for resource in template.get("Resources", {}).values():
             if resource["Type"] == "AWS::Organizations::Account":
@@ -118,7 +131,7 @@ def test_every_valid_blueprint_generates_without_error_findings(data: Data) -> N
                 assert resource["UpdateReplacePolicy"] == "Retain", name
 
 
-@examples(25)
+@examples(50)
 @given(blueprints())
 @example(BOOLEAN_LOOKING_TAGS)
 @example(LONG_NAMES)

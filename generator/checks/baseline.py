@@ -122,3 +122,21 @@ def _emails(r: Rule, org: Organization) -> Iterable[Finding]:
         if not _EMAIL.match(email):
             yield r.finding(org, path, f"'{email}' is not an email address",
                             "write a group address such as security-alerts@example.com")
+
+
+_TRAIL_API = "https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html"
+_TRAIL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-]))*[A-Za-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+
+
+@rule("LZ314", "The organization trail has a name CloudTrail accepts", _TRAIL_API)
+def trail_name(r: Rule, org: Organization) -> Iterable[Finding]:
+    trail = org.blueprint.services.organization_trail
+    if trail is None or not trail.enabled:
+        return
+    name = trail.name
+    if not (3 <= len(name) <= 128 and _TRAIL_NAME.match(name)) or _IP_ADDRESS.match(name):
+        yield r.finding(org, ("services", "organization_trail", "name"), f"trail name "
+                        f"'{name}' is not one CloudTrail accepts", "use 3 to 128 ASCII letters, "
+                        "digits and . _ -, starting and ending with a letter or digit, with no "
+                        "two of . _ - side by side (e.g. lzgen-organization-trail)")
