@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from moto.cloudformation import parsing
 
 from tests.emulator import CallCounter, Emulator
-from tests.emulator.models import MODELS, install
+from generator.aws.emulator.models import MODELS, install
 
 FAIL_FAST = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
