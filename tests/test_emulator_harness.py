@@ -11,8 +11,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from moto.cloudformation import parsing
 
-from tests.emulator import CallCounter, Emulator
 from generator.aws.emulator.models import MODELS, install
+from tests.emulator import CallCounter, Emulator
 
 FAIL_FAST = Config(retries={"mode": "standard", "total_max_attempts": 1})
 
