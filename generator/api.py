@@ -1,14 +1,20 @@
-"""What the CLI and the tests call: validate, generate and schema."""
+"""What the CLI and the tests call: validate, generate, schema and deploy."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import FindingsError
 from generator.findings import Finding, sorted_findings
 from generator.model import Organization
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from generator.aws.deploy import DeployReport
+    from generator.aws.gateway import Gateway
 
 
 @dataclass
@@ -69,3 +75,50 @@ def schema() -> dict[str, Any]:
     from generator.blueprint.model import json_schema
 
     return json_schema()
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """How to reach AWS and how careful to be; see `lzgen deploy --help`."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+    allow_destructive: bool = False
+    poll_seconds: float = 5.0
+
+
+def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
+           gateway: Gateway | None = None, interactive: bool | None = None) -> DeployReport:
+    """Deploy what `generate` wrote to `out_dir`. Raises AwsError, RefusedError, UsageError."""
+    from generator.aws.deploy import Deployer, DeployOptions
+    from generator.aws.gateway import Gateway
+    from generator.aws.manifest import load_manifest
+    from generator.aws.ui import DeployUi
+
+    manifest = load_manifest(out_dir)
+    if gateway is None:
+        gateway = Gateway(profile=settings.profile,
+                          region=settings.region or manifest.home_region,
+                          endpoint_url=settings.endpoint_url)
+    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
+    options = DeployOptions(dry_run=settings.dry_run,
+                            allow_destructive=settings.allow_destructive,
+                            poll_seconds=settings.poll_seconds)
+    return Deployer(manifest, gateway, ui, options).run()
+
+
+def deploy_locally(out_dir: Path, settings: DeploySettings, *,
+                   console: Console | None = None) -> DeployReport:
+    """Start a local emulator, deploy to it, stop it (a demonstration: nothing persists)."""
+    from generator.aws.emulator.local import FAKE_CREDENTIALS, running_emulator
+    from generator.aws.gateway import Gateway
+    from generator.aws.manifest import load_manifest
+
+    manifest = load_manifest(out_dir)
+    with running_emulator() as endpoint:
+        gateway = Gateway(region=manifest.home_region, endpoint_url=endpoint,
+                          credentials=FAKE_CREDENTIALS)
+        return deploy(out_dir, settings, console=console, gateway=gateway)

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from typer.exceptions import TyperException
 
-from generator.errors import BlueprintError, FindingsError, LzgenError
+from generator.errors import BlueprintError, FindingsError, LzgenError, UsageError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -88,6 +88,64 @@ def schema() -> int:
     from generator import api
 
     print(json.dumps(api.schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+@app.command()
+def deploy(  # noqa: PLR0917 (typer passes options positionally)
+    output: Annotated[Path, typer.Argument(help="The folder `generate` wrote.")] = Path("output"),
+    profile: Annotated[str | None, typer.Option(help="AWS profile of the management "
+                                                     "account.")] = None,
+    region: Annotated[str | None, typer.Option(
+        help="Region for Organizations and other global calls (default: the home "
+             "region); stacks deploy where the manifest says.")] = None,
+    endpoint_url: Annotated[str | None, typer.Option(
+        help="Send every AWS call to this endpoint (a local emulator).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Create the change sets, print them, delete them.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before executing.")] = False,
+    allow_destructive: Annotated[bool, typer.Option(
+        "--allow-destructive",
+        help="Execute change sets that remove or replace accounts, OUs or policies.")] = False,
+    local: Annotated[bool, typer.Option(
+        "--local", help="Deploy to a local emulator started for this run (needs "
+                        "lzgen[local]).")] = False,
+) -> int:
+    """Deploy OUTPUT: API steps, then each stack through a change set, then the last steps."""
+    from generator import api
+
+    settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
+                                  dry_run=dry_run, yes=yes,
+                                  allow_destructive=allow_destructive)
+    if local:
+        if profile or endpoint_url:
+            raise UsageError("--local cannot be combined with --profile or --endpoint-url",
+                             "--local starts its own emulator")
+        api.deploy_locally(output, settings)
+    else:
+        api.deploy(output, settings)
+    return EXIT_OK
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000,
+) -> int:
+    """Run a local AWS emulator (moto, with lzgen's CloudFormation models) until Ctrl-C."""
+    import time
+
+    from generator.aws.emulator.local import running_emulator
+
+    with running_emulator(port=port) as endpoint:
+        print(f"AWS emulator listening on {endpoint} (Ctrl-C stops it; state is lost)\n"
+              "In another shell:\n"
+              "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n"
+              f"  lzgen deploy output --endpoint-url {endpoint}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("emulator stopped", file=sys.stderr)
     return EXIT_OK
 
 

@@ -19,6 +19,7 @@ from generator.model import Organization
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+DEPLOYER_POLICY = "deployer-policy.json"
 
 
 def dump_json(data: Any) -> str:
@@ -49,8 +50,16 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stack_file(stack.name)] = dump_json(stack.template)
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
-    files[MANIFEST] = dump_json(_manifest(org, build, files))
+    manifest = _manifest(org, build, files)
+    files[MANIFEST] = dump_json(manifest)
+    files[DEPLOYER_POLICY] = dump_json(_deployer_policy(manifest, build))
     return dict(sorted(files.items()))
+
+
+def _deployer_policy(manifest: dict[str, Any], build: Build) -> dict[str, Any]:
+    from generator.aws.policy import deployer_policy
+
+    return deployer_policy(manifest, {s.name: s.template for s in build.stacks})
 
 
 def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list[LintJob]:

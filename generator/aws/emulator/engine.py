@@ -38,6 +38,8 @@ What changes (moto 5.2.5):
   (moto's lazy resource map); now they list the resources that exist.
 * DeleteStack.  A resource that could not be deleted made moto drop the stack and return a
   500; now the stack stays in ``DELETE_FAILED`` (reason in its events) and can be deleted again.
+* Termination protection.  moto had no UpdateTerminationProtection; now it sets the flag that
+  DescribeStacks shows, and DeleteStack refuses a protected stack (``ValidationError``).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ from typing import Any
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
 from moto.ssm.models import ssm_backends
 
 logger = logging.getLogger(__name__)
@@ -193,8 +197,11 @@ class RollbackFailed(Exception):
 
 
 def _load_template(self: Any, template: dict[str, Any], parameters: dict[str, Any]) -> None:
+    slots = template.get("Parameters") or {}
     self._template = template
-    self.input_parameters = parameters
+    # A stack made by a CREATE change set starts with an empty template but the change set's
+    # parameters: moto's load_parameters fails on values the template does not declare.
+    self.input_parameters = {k: v for k, v in parameters.items() if k in slots}
     self.load_mapping()
     self.load_parameters()
     self.load_conditions()
@@ -230,12 +237,15 @@ def _apply_changes(
 def _roll_back(
     self: Any,
     journal: Journal,
-    new_resources: dict[str, Any],
+    new: tuple[dict[str, Any], dict[str, Any]],
     old_template: dict[str, Any],
     old_parameters: dict[str, Any],
 ) -> None:
     """Undo ``journal``: put replaced resources back, re-apply old properties in place (so
-    dependants return to the old resources), then delete what the update created."""
+    dependants return to the old resources), then delete what the update created (resolving
+    its properties with the new template's parameters, which the old template may lack)."""
+    new_template, new_parameters = new
+    new_resources: dict[str, Any] = new_template["Resources"]
     _load_template(self, old_template, old_parameters)
     old_resources: dict[str, Any] = self._resource_json_map
     parsed: dict[str, Any] = self._parsed_resources
@@ -253,8 +263,13 @@ def _roll_back(
     for kind, name, _ in reversed(journal):
         if kind == "modify" and name not in recreated and name in old_resources:
             _update_one(self, name, old_resources[name])
-    for name, resource in reversed(created):
-        _discard_created(self, resource, new_resources[name])
+    if created:
+        _load_template(self, new_template, new_parameters)
+        try:
+            for name, resource in reversed(created):
+                _discard_created(self, resource, new_resources[name])
+        finally:
+            _load_template(self, old_template, old_parameters)
 
 
 def _discard_created(self: Any, resource: Any, resource_json: dict[str, Any]) -> None:
@@ -294,7 +309,8 @@ def faithful_update(
             removed = _apply_changes(self, diff, changed, journal)
     except Exception as error:
         try:
-            _roll_back(self, journal, template["Resources"], old_template, old_parameters)
+            _roll_back(self, journal, (template, parameters or old_parameters), old_template,
+                       old_parameters)
         except Exception as rollback_error:
             raise RollbackFailed(str(rollback_error)) from error
         raise UpdateRolledBack(str(error)) from error
@@ -594,6 +610,11 @@ def delete_stack(self: Any, name_or_stack_id: str) -> None:
     stack = next(
         (s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)), None
     )
+    if stack is not None and stack.enable_termination_protection:
+        raise ValidationError(
+            message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is "
+            "enabled"
+        )
     try:
         _ORIGINALS["delete_stack"](self, name_or_stack_id)
     except Exception as error:
@@ -604,6 +625,16 @@ def delete_stack(self: Any, name_or_stack_id: str) -> None:
         self.deleted_stacks.pop(stack.stack_id, None)
         stack.status = "DELETE_FAILED"
         stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(error))
+
+
+# ---------------------------------------------------------------------------------------------
+# UpdateTerminationProtection
+
+
+def update_termination_protection(self: Any) -> ActionResult:
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+    return ActionResult({"StackId": stack.stack_id})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,3 +679,4 @@ def apply() -> None:
     resource_map.parse_ssm_parameter = parse_ssm_parameter  # type: ignore[method-assign]
     cfn_models.Stack.parameter_list = property(parameter_list)  # type: ignore[assignment,method-assign]
     backend.delete_stack = delete_stack  # type: ignore[method-assign]
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]
