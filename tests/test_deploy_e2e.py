@@ -162,7 +162,7 @@ def test_example_deploys_to_what_the_blueprint_says(
     assert stack_states(emulator) == {name: ("CREATE_COMPLETE", True) for name in names}
     assert report.stacks == {name: "created" for name in names}
     assert "lzgen-acme-ous-level1: create (12 changes)" in run.text
-    assert "OuSecurity" in run.text and "AWS::Organizations::OrganizationalUnit" in run.text
+    assert "OuSecurity" in run.text and "Organizations::OrganizationalUnit" in run.text
 
 
 def test_a_second_deploy_makes_no_mutating_call(

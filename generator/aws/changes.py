@@ -73,19 +73,25 @@ _ACTION_STYLE = {"Add": "green", "Modify": "yellow", "Remove": "red", "Import": 
 
 
 def changes_table(title: str, changes: list[ResourceChange]) -> Any:
-    """A rich Table: resource, type, action, replacement, changed properties."""
+    """A rich Table: resource, type, action, and for modifications replacement and the
+    changed properties."""
+    from rich import box
     from rich.table import Table
 
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in ("resource", "type", "action", "replacement", "properties"):
-        table.add_column(column, overflow="fold")
+    modifies = any(c.action == "Modify" for c in changes)
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("resource", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("action", no_wrap=True)
+    if modifies:
+        table.add_column("replacement", no_wrap=True)
+        table.add_column("properties", overflow="fold")
     for change in changes:
         style = "bold red" if change.destructive else _ACTION_STYLE.get(change.action, "")
-        table.add_row(
-            change.logical_id,
-            change.resource_type,
-            f"[{style}]{change.action}[/]" if style else change.action,
-            change.replacement if change.action == "Modify" else "",
-            ", ".join(change.properties),
-        )
+        row = [change.logical_id, change.resource_type.removeprefix("AWS::"),
+               f"[{style}]{change.what if change.destructive else change.action}[/]"]
+        if modifies:
+            row += [change.replacement if change.action == "Modify" else "",
+                    ", ".join(change.properties)]
+        table.add_row(*row)
     return table

@@ -31,8 +31,8 @@ class Tracker:
 
     def event(self, logical_id: str, status: str, reason: str = "") -> None:
         style = status_style(status)
-        line = f"    {escape(logical_id)}  [{style}]{status}[/]" if style else \
-            f"    {escape(logical_id)}  {status}"
+        name = escape(f"{logical_id:<36}")
+        line = f"    {name} [{style}]{status}[/]" if style else f"    {name} {status}"
         if reason:
             line += f"  [dim]{escape(reason)}[/]"
         self.progress.console.print(line)

@@ -38,6 +38,8 @@ What changes (moto 5.2.5):
   (moto's lazy resource map); now they list the resources that exist.
 * DeleteStack.  A resource that could not be deleted made moto drop the stack and return a
   500; now the stack stays in ``DELETE_FAILED`` (reason in its events) and can be deleted again.
+* Resource events.  moto recorded events for the stack only; now every resource created or
+  updated gets its ``CREATE_IN_PROGRESS``/``CREATE_COMPLETE`` (or ``UPDATE_...``) events.
 * Termination protection.  moto had no UpdateTerminationProtection; now it sets the flag that
   DescribeStacks shows, and DeleteStack refuses a protected stack (``ValidationError``).
 """
@@ -431,16 +433,46 @@ def _finish(stack: Any, status: str, reason: str | None = None) -> None:
     stack._add_stack_event(status, resource_status_reason=reason)
 
 
-def _tag_failures(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark an exception with the (innermost) resource whose creation or update raised it."""
+def _resource_event(resource_map: Any, logical_id: str, resource_json: dict[str, Any],
+                    status: str, physical_id: str = "") -> None:
+    """A resource's event on its stack, as CloudFormation records one per resource."""
+    stack_id = getattr(resource_map, "stack_id", None)
+    account_id = getattr(resource_map, "_account_id", None)
+    region_name = getattr(resource_map, "_region_name", None)
+    if not (stack_id and account_id and region_name):
+        return
+    stack = cfn_models.cloudformation_backends[account_id][region_name].stacks.get(stack_id)
+    if stack is None:  # the hidden stack of a StackSet instance
+        return
+    stack.events.append(cfn_models.Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=physical_id,
+        resource_type=str(resource_json.get("Type", "")),
+        resource_status=status,
+        resource_status_reason=None,
+        resource_properties=None,
+    ))
+
+
+def _tag_failures(original: Callable[..., Any], verb: str) -> Callable[..., Any]:
+    """Record the resource's IN_PROGRESS and COMPLETE events, and mark an exception with the
+    (innermost) resource whose creation or update raised it."""
 
     def wrapper(logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        resource_map = args[0] if args else kwargs.get("resources_map")
+        _resource_event(resource_map, logical_id, resource_json, f"{verb}_IN_PROGRESS")
         try:
-            return original(logical_id, resource_json, *args, **kwargs)
+            created = original(logical_id, resource_json, *args, **kwargs)
         except Exception as error:
             if not hasattr(error, "lzgen_resource"):
                 error.lzgen_resource = (logical_id, resource_json.get("Type"))  # type: ignore[attr-defined]
             raise
+        if created is not None:
+            _resource_event(resource_map, logical_id, resource_json, f"{verb}_COMPLETE",
+                            str(_physical_id(created)))
+        return created
 
     return wrapper
 
@@ -663,8 +695,12 @@ def apply() -> None:
         parse_and_create_resource=parsing.parse_and_create_resource,
         parse_and_update_resource=parsing.parse_and_update_resource,
     )
-    parsing.parse_and_create_resource = _tag_failures(_ORIGINALS["parse_and_create_resource"])
-    parsing.parse_and_update_resource = _tag_failures(_ORIGINALS["parse_and_update_resource"])
+    parsing.parse_and_create_resource = _tag_failures(
+        _ORIGINALS["parse_and_create_resource"], "CREATE"
+    )
+    parsing.parse_and_update_resource = _tag_failures(
+        _ORIGINALS["parse_and_update_resource"], "UPDATE"
+    )
     cfn_models.Stack.stack_resources = property(stack_resources)  # type: ignore[assignment,method-assign]
     cfn_models.ChangeSet.diff = change_set_diff  # type: ignore[method-assign]
     cfn_models.Stack.create_resources = create_resources  # type: ignore[method-assign]

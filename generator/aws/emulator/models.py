@@ -34,6 +34,9 @@ Semantics follow the real resource types:
   ``OperationPreferences``, ``CallAs`` and ``ManagedExecution`` are accepted and ignored.
   Ref = StackSetId; GetAtt StackSetId.
 
+Organizations itself: any service with trusted access may get a delegated administrator (moto
+accepted only a few, not Config, CloudTrail or Security Hub).
+
 A failing resource fails the stack operation, which rolls back (see ``engine.py``); a failing
 stack instance fails its StackSet resource.
 """
@@ -72,8 +75,10 @@ from moto.organizations.exceptions import (
 )
 from moto.organizations.models import (
     FakeAccount,
+    FakeDelegatedAdministrator,
     FakeOrganizationalUnit,
     FakePolicy,
+    FakeServiceAccess,
     OrganizationsBackend,
     organizations_backends,
 )
@@ -787,9 +792,17 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
 )
 
 
+def _accept_every_trusted_service_as_delegated() -> None:
+    """moto lets only some services have a delegated administrator (not Config, CloudTrail,
+    Security Hub, ...); AWS lets every service with trusted access that supports one."""
+    supported = FakeDelegatedAdministrator.SUPPORTED_SERVICES
+    supported.extend(s for s in FakeServiceAccess.TRUSTED_SERVICES if s not in supported)
+
+
 def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
+    _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
         if not getattr(method, "__lzgen_hooked__", False):
