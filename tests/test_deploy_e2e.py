@@ -18,6 +18,7 @@ from generator import api
 from generator.aws.deploy import DeployReport
 from generator.aws.emulator.local import FAKE_CREDENTIALS
 from generator.aws.gateway import Gateway
+from generator.cli import main
 from generator.errors import AwsError, RefusedError
 from generator.model import ROOT, Organization
 from tests.emulator import CallCounter, Emulator
@@ -337,3 +338,32 @@ class _Raw:
 
     def read(self, *_: Any) -> bytes:
         return self._body
+
+
+# -- the command line ---------------------------------------------------------------------------
+
+
+def test_deploy_local_runs_the_walkthrough_from_the_command_line(
+        emulator: Emulator, example_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # moto keeps its state per process: the fixture empties it, as a fresh `lzgen` would be.
+    assert main(["deploy", str(example_output), "--local", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert out.index("create (12 changes)") < out.index("OuSecurity") < out.index("summary")
+    assert "CREATE_COMPLETE" in out
+    assert out.count("created") >= 7
+
+
+def test_deploy_exit_codes(emulator: Emulator, example_output: Path, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str],
+                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    endpoint = ["--endpoint-url", emulator.endpoint_url]
+    assert main(["deploy", str(tmp_path / "missing"), *endpoint]) == 2
+    assert main(["deploy", str(example_output), "--local", "--profile", "x"]) == 2
+    assert main(["deploy", str(example_output), *endpoint]) == 7  # no terminal, no --yes
+    err = capsys.readouterr().err
+    assert "hint: run `lzgen generate BLUEPRINT" in err
+    assert "hint: review with --dry-run, then run again with --yes" in err
+    emulator.stop()
+    assert main(["deploy", str(example_output), *endpoint, "--yes"]) == 3
+    assert "error: cannot reach AWS" in capsys.readouterr().err

@@ -6,6 +6,7 @@ endpoint. No other module of lzgen imports boto3 or botocore (a test checks).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -65,11 +66,12 @@ class Gateway:
     """boto3 clients for one set of credentials, with adaptive retries, cached per region.
 
     `region` is where calls go that belong to no stack (Organizations, STS, IAM, Account);
-    `endpoint_url` sends every call to one endpoint (a local emulator).
+    `endpoint_url` sends every call to one endpoint (a local emulator); `max_attempts`
+    (default: AWS_MAX_ATTEMPTS, else 10) counts the first try and the retries.
     """
 
     def __init__(self, *, profile: str | None = None, region: str | None = None,
-                 endpoint_url: str | None = None, max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+                 endpoint_url: str | None = None, max_attempts: int | None = None,
                  credentials: tuple[str, str] | None = None) -> None:
         keys = {"aws_access_key_id": credentials[0],
                 "aws_secret_access_key": credentials[1]} if credentials else {}
@@ -81,6 +83,8 @@ class Gateway:
                              "list profiles with `aws configure list-profiles`") from error
         self.region = region or self._session.region_name or "us-east-1"
         self.endpoint_url = endpoint_url
+        if max_attempts is None:  # botocore's own variable, which an explicit Config overrides
+            max_attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             user_agent_extra=f"lzgen/{__version__}",
