@@ -1,4 +1,4 @@
-"""What the CLI and the tests call: validate, generate, schema and deploy."""
+"""What the CLI and the tests call: validate, generate, scorecard, schema and deploy."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from generator.aws.deploy import DeployReport
     from generator.aws.gateway import Gateway
+    from generator.scorecard import Scorecard
 
 
 @dataclass
@@ -69,6 +70,25 @@ def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
     result = validate(path, lint=lint)
     write_atomically(out_dir, result.files)
     return result
+
+
+@dataclass
+class ScoreResult:
+    org: Organization
+    findings: list[Finding]
+    card: Scorecard
+
+
+def scorecard(path: Path) -> ScoreResult:
+    """Score the blueprint against every seed recommendation. Raises FindingsError on errors."""
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    from generator.build import build
+    from generator.scorecard import evaluate
+
+    return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
 def schema() -> dict[str, Any]:

@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,16 @@ from generator.model import Organization
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 DEPLOYER_POLICY = "deployer-policy.json"
+
+# A document renderer returns the documents it writes (relative path -> text), or none.
+DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
+
+
+def document_renderers() -> list[DocumentRenderer]:
+    """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.runbooks import root_credentials
+
+    return [root_credentials]
 
 
 def dump_json(data: Any) -> str:
@@ -50,6 +60,8 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stack_file(stack.name)] = dump_json(stack.template)
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
+    for renderer in document_renderers():
+        files.update(renderer(org, build))
     manifest = _manifest(org, build, files)
     files[MANIFEST] = dump_json(manifest)
     files[DEPLOYER_POLICY] = dump_json(_deployer_policy(manifest, build))

@@ -26,9 +26,11 @@ from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
 from generator.aws.ui import DeployUi
 from generator.errors import AwsError, RefusedError
 
-# Errors that, in a dry run, only mean "this needs what an earlier phase would create".
+# Errors of a read-only check that only mean "this needs what an earlier step or stack
+# creates": the step is pending, and checked again just before it runs.
 _NOT_YET = frozenset({ACCOUNT_NOT_FOUND, "AWSOrganizationsNotInUseException",
-                      "OrganizationalUnitNotFound"})
+                      "OrganizationalUnitNotFound", "ServiceAccessNotEnabledException",
+                      "OrganizationNotFoundException"})
 
 
 @dataclass(frozen=True)

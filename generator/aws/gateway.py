@@ -13,6 +13,7 @@ from typing import Any
 import boto3
 from botocore import xform_name
 from botocore.config import Config
+from botocore.parsers import ResponseParserError
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -134,7 +135,7 @@ class Gateway:
             raise AwsError(f"cannot reach AWS at {error.kwargs.get('endpoint_url', '?')}",
                            f"check the network or --endpoint-url, then {RERUN}",
                            code="EndpointConnectionError") from error
-        except BotoCoreError as error:
+        except (BotoCoreError, ResponseParserError) as error:
             raise AwsError(f"{service} {operation}: {error}", RERUN,
                            code=type(error).__name__) from error
         return response

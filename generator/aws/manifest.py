@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,22 @@ class StepPlan:
         return (self.service, self.action)
 
     def __str__(self) -> str:
-        shown = [f"{k}={v if isinstance(v, str) else compact_json(v)}"
-                 for k, v in sorted(self.parameters.items())]
+        """One short line: the call and its first parameters, accounts by name."""
+        shown = [f"{k}={_short(v)}" for k, v in sorted(self.parameters.items())]
+        if len(shown) > _SHOWN:
+            shown = [*shown[:_SHOWN], "…"]
         where = f" in {self.region}" if self.region else ""
         return " ".join([self.service, self.action, *shown]) + where
+
+
+_SHOWN = 3
+_TOKEN = re.compile(r"\{\{lzgen:([a-z-]+)(?::([^{}]*))?\}\}")
+
+
+def _short(value: Any) -> str:
+    text = value if isinstance(value, str) else compact_json(value)
+    text = _TOKEN.sub(lambda m: m.group(2) or m.group(1), text)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine
+from . import engine, services
 
 logger = logging.getLogger(__name__)
 
@@ -802,6 +802,7 @@ def _accept_every_trusted_service_as_delegated() -> None:
 def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
+    services.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -817,3 +818,4 @@ def install() -> None:
 def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
+    services.reset_state()
