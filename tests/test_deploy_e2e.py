@@ -320,6 +320,21 @@ def test_a_stack_whose_creation_rolled_back_is_created_again(
     assert read_back(emulator) == expected(EXAMPLE, example_output)
 
 
+def test_an_account_that_already_exists_is_not_created_twice(
+        emulator: Emulator, example_output: Path) -> None:
+    emulator.create_organization(trusted_services=())
+    emulator.client("organizations").create_account(
+        AccountName="log-archive", Email="AWS-Log-Archive@acme.example")
+    manifest = json.loads((example_output / "manifest.json").read_text())
+    holder = next(s["stack_name"] for s in manifest["stacks"]
+                  if "AccountLogArchive" in (example_output / s["file"]).read_text())
+
+    with pytest.raises(AwsError, match=r"already exist.*AccountLogArchive"):
+        Run(emulator)(example_output)
+
+    assert holder not in stack_states(emulator)
+
+
 def test_throttled_calls_are_retried(emulator: Emulator, example_output: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from botocore.retries.bucket import TokenBucket

@@ -173,6 +173,7 @@ class Deployer:
     # -- stacks -----------------------------------------------------------------------------------
 
     def _deploy_stack(self, plan: StackPlan, deployed: DeployedStack | None) -> None:
+        self.resolver.forget_accounts()  # earlier stacks may have created some
         try:
             outcome = self.stacks.deploy(plan, deployed)
         except AwsError as error:

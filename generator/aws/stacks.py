@@ -23,6 +23,7 @@ from generator.aws.ui import DeployUi, Tracker
 from generator.errors import AwsError, RefusedError
 
 INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
+ACCOUNT_TYPE = "AWS::Organizations::Account"
 SETTLED_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
                         "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"})
 DONE_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
@@ -117,7 +118,28 @@ class Stacks:
         if deployed is not None and self._unchanged(plan, deployed, parameters):
             self._protect(plan, deployed)
             return "unchanged"
+        self._refuse_existing_accounts(plan, deployed)
         return self._through_change_set(plan, deployed, parameters)
+
+    def _refuse_existing_accounts(self, plan: StackPlan, deployed: DeployedStack | None) -> None:
+        """An account the stack would add whose email the organization already has (left by a
+        rolled-back creation, or moved from another stack) cannot be created again."""
+        before = (deployed.template or {}).get("Resources", {}) if deployed else {}
+        added = {str(r["Properties"]["Email"]).lower(): logical
+                 for logical, r in plan.resources().items()
+                 if r.get("Type") == ACCOUNT_TYPE and logical not in before
+                 and isinstance((r.get("Properties") or {}).get("Email"), str)}
+        if not added:
+            return
+        existing = {str(a["Email"]).lower(): str(a["Id"]) for a in self.resolver.account_list()}
+        clashes = sorted(f"{added[email]} ({email}, account {existing[email]})"
+                         for email in added.keys() & existing.keys())
+        if clashes:
+            raise AwsError(f"{plan.stack_name} would create accounts that already exist in the "
+                           f"organization: {', '.join(clashes)}",
+                           "CloudFormation cannot create an account twice: import each into "
+                           "the stack (a change set of type IMPORT, or the console's Import "
+                           "resources into stack), then rerun", code="AccountExists")
 
     def _settled(self, plan: StackPlan, deployed: DeployedStack | None) -> DeployedStack | None:
         """Wait for an operation still running on the stack (say, from an interrupted run)."""

@@ -34,7 +34,7 @@ class Resolver:
         self.gateway = gateway
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
-        self._accounts: dict[str, str] | None = None
+        self._account_list: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
 
@@ -76,15 +76,18 @@ class Resolver:
 
     # -- accounts -----------------------------------------------------------------------------
 
+    def account_list(self) -> list[dict[str, Any]]:
+        """ListAccounts, every page, once (until `forget_accounts`)."""
+        if self._account_list is None:
+            self._account_list = self.gateway.pages("organizations", "ListAccounts", "Accounts")
+        return self._account_list
+
     def accounts(self) -> dict[str, str]:
         """Account name -> ID, for every account of the organization."""
-        if self._accounts is None:
-            listed = self.gateway.pages("organizations", "ListAccounts", "Accounts")
-            self._accounts = {str(a["Name"]): str(a["Id"]) for a in listed}
-        return self._accounts
+        return {str(a["Name"]): str(a["Id"]) for a in self.account_list()}
 
     def forget_accounts(self) -> None:
-        self._accounts = None
+        self._account_list = None
 
     def account_id(self, name: str) -> str:
         if re.fullmatch(r"\d{12}", name):
