@@ -131,8 +131,8 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
         "--allow-destructive",
         help="Execute change sets that remove or replace accounts, OUs or policies.")] = False,
     local: Annotated[bool, typer.Option(
-        "--local", help="Deploy to a local emulator started for this run (needs "
-                        "lzgen[local]).")] = False,
+        "--local", help="Deploy to a local emulator started for this run (needs moto, "
+                        "the `local` extra).")] = False,
 ) -> int:
     """Deploy OUTPUT: API steps, then each stack through a change set, then the last steps."""
     from generator import api
