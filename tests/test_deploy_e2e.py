@@ -311,6 +311,9 @@ def test_a_stack_whose_creation_rolled_back_is_created_again(
     with pytest.raises(AwsError, match="ROLLBACK_COMPLETE"):
         Run(emulator)(example_output)
     assert stack_states(emulator)["lzgen-acme-ous-level1"][0] == "ROLLBACK_COMPLETE"
+    planned = Run(emulator)(example_output, dry_run=True)
+    assert planned.stacks["lzgen-acme-ous-level1"] == \
+        "ROLLBACK_COMPLETE: deploy deletes it and creates it again"
     org.delete_organizational_unit(OrganizationalUnitId=squatter["OrganizationalUnit"]["Id"])
 
     run = Run(emulator)

@@ -108,11 +108,9 @@ class Stacks:
                            "fix it in the CloudFormation console (continue the rollback, or "
                            "delete the stack, retaining what failed), then rerun")
         if deployed is not None and deployed.status in RECREATE:
-            if self.options.dry_run:
-                self.ui.note(f"{plan.stack_name} is {deployed.status}: deploy deletes it and "
-                             "creates it again")
-            else:
-                self._delete(plan, deployed)
+            if self.options.dry_run:  # AWS plans no new stack under a rolled-back one's name
+                return f"{deployed.status}: deploy deletes it and creates it again"
+            self._delete(plan, deployed)
             deployed = None
         parameters = self.resolver.resolve(plan.parameters)
         if deployed is not None and self._unchanged(plan, deployed, parameters):
