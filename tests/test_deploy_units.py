@@ -196,3 +196,55 @@ def test_help_imports_neither_boto3_nor_moto() -> None:
 def test_a_missing_output_folder_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="not found"):
         api.deploy(tmp_path / "nothing", api.DeploySettings())
+
+
+# -- the gateway's errors -----------------------------------------------------------------------
+
+
+class _Body:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Any:
+        yield self._body
+
+    def read(self, *_: Any) -> bytes:
+        return self._body
+
+
+def test_aws_errors_carry_their_code_and_a_hint() -> None:
+    from botocore.awsrequest import AWSResponse
+
+    from generator.aws.gateway import Gateway
+    from generator.errors import AwsError
+
+    gateway = Gateway(region="us-east-1", endpoint_url="http://127.0.0.1:9",
+                      credentials=("testing", "testing"), max_attempts=1)
+    denied = (b"<ErrorResponse><Error><Code>AccessDenied</Code><Message>not allowed"
+              b"</Message></Error></ErrorResponse>")
+    gateway.register("before-send.cloudformation.DescribeStacks",
+                     lambda request, **_: AWSResponse(request.url, 403, {}, _Body(denied)))
+    with pytest.raises(AwsError) as caught:
+        gateway.call("cloudformation", "DescribeStacks", StackName="x")
+    assert caught.value.code == "AccessDenied"
+    assert caught.value.exit_code == 3
+    assert "cloudformation DescribeStacks: AccessDenied: not allowed" in caught.value.message
+    assert "deployer-policy.json" in caught.value.hint
+
+
+def test_missing_credentials_are_an_aws_error_with_a_hint(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from generator.aws.gateway import Gateway
+    from generator.errors import AwsError
+
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                 "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                 "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    gateway = Gateway(region="us-east-1", endpoint_url="http://127.0.0.1:9", max_attempts=1)
+    with pytest.raises(AwsError, match="no AWS credentials found") as caught:
+        gateway.account_id()
+    assert "--profile" in caught.value.hint
