@@ -19,7 +19,7 @@ from rich.markup import escape
 from generator.aws import stacksets
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
-from generator.aws.manifest import Manifest, StackPlan, StepPlan
+from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
@@ -189,9 +189,8 @@ class Deployer:
     def _check_stacksets(self, plan: StackPlan) -> None:
         for stack_set in self.manifest.stacksets_of(plan.name):
             name = stacksets.stack_set_name(plan, stack_set)
-            stacksets.wait_for_operations(self.gateway, plan.region, name,
-                                          poll_seconds=self.options.poll_seconds,
-                                          timeout_seconds=self.options.timeout_seconds)
+            self._wait_for_operations(plan, name)
+            self._apply_overrides(plan, stack_set, name)
             listed = stacksets.instances(self.gateway, plan.region, name)
             failed = stacksets.failures(name, listed)
             self.report.instance_failures += failed
@@ -199,6 +198,43 @@ class Deployer:
                 self.ui.warn(str(failure))
             self.ui.say(f"  StackSet {name}: {len(listed) - len(failed)} of {len(listed)} "
                         "instances current")
+
+    def _wait_for_operations(self, plan: StackPlan, name: str) -> None:
+        stacksets.wait_for_operations(self.gateway, plan.region, name,
+                                      poll_seconds=self.options.poll_seconds,
+                                      timeout_seconds=self.options.timeout_seconds)
+
+    def _apply_overrides(self, plan: StackPlan, stack_set: StackSetPlan, name: str) -> None:
+        """Per-account parameter values (manifest `stackset_overrides`), for the instances
+        whose overrides differ, one account per operation, with the StackSet's preferences."""
+        preferences = stacksets.operation_preferences(plan, stack_set)
+        updated = 0
+        for override in self.manifest.overrides_of(stack_set):
+            for account_name, wanted in sorted(override.accounts.items()):
+                account = self.resolver.account_id(account_name)
+                regions = [region for region in override.regions
+                           if stacksets.override_differs(
+                               self.gateway, plan.region, name, account=account,
+                               instance_region=region, wanted=wanted)]
+                if not regions:
+                    continue
+                parents = self.gateway.pages("organizations", "ListParents", "Parents",
+                                             ChildId=account)
+                request: dict[str, Any] = {
+                    "StackSetName": name, "Regions": regions, "CallAs": "SELF",
+                    "DeploymentTargets": {"OrganizationalUnitIds": [parents[0]["Id"]],
+                                          "Accounts": [account],
+                                          "AccountFilterType": "INTERSECTION"},
+                    "ParameterOverrides": [{"ParameterKey": k, "ParameterValue": v}
+                                           for k, v in sorted(wanted.items())]}
+                if preferences:
+                    request["OperationPreferences"] = preferences
+                self.gateway.call("cloudformation", "UpdateStackInstances", region=plan.region,
+                                  **request)
+                self._wait_for_operations(plan, name)
+                updated += 1
+        if updated:
+            self.ui.ok(f"StackSet {name}: parameter overrides set for {updated} account(s)")
 
     # -- summary ----------------------------------------------------------------------------------
 

@@ -48,7 +48,7 @@ class StepPlan:
     action: str
     parameters: dict[str, Any]
     reason: str
-    region: str = ""
+    region: str = ""  # "" for the home region
     check: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -82,6 +82,16 @@ class StackSetPlan:
 
 
 @dataclass(frozen=True)
+class OverridePlan:
+    """Per-account parameter values of one StackSet's instances, accounts by name."""
+
+    stackset: str
+    stack_set_name: str
+    regions: tuple[str, ...]
+    accounts: dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
 class Manifest:
     folder: Path
     organization: str
@@ -90,12 +100,16 @@ class Manifest:
     stacks: tuple[StackPlan, ...]
     stacksets: tuple[StackSetPlan, ...]
     steps: tuple[StepPlan, ...]
+    overrides: tuple[OverridePlan, ...] = ()
 
     def phase(self, name: str) -> list[StepPlan]:
         return [step for step in self.steps if step.phase == name]
 
     def stacksets_of(self, stack: str) -> list[StackSetPlan]:
         return [s for s in self.stacksets if s.stack == stack]
+
+    def overrides_of(self, stack_set: StackSetPlan) -> list[OverridePlan]:
+        return [o for o in self.overrides if o.stackset == stack_set.name]
 
 
 def load_manifest(folder: Path) -> Manifest:
@@ -129,7 +143,13 @@ def _manifest(folder: Path, data: dict[str, Any]) -> Manifest:
         stacks=tuple(by_name[name] for name in order),
         stacksets=tuple(StackSetPlan(str(s["name"]), str(s["stack"]), str(s["logical_id"]))
                         for s in data.get("stacksets") or []),
-        steps=tuple(_step(entry) for entry in data.get("api_steps") or []),
+        steps=tuple(_step(entry, home) for entry in data.get("api_steps") or []),
+        overrides=tuple(OverridePlan(
+            stackset=str(o["stackset"]), stack_set_name=str(o["stack_set_name"]),
+            regions=tuple(o.get("regions") or [home]),
+            accounts={str(name): {str(k): str(v) for k, v in values.items()}
+                      for name, values in (o.get("accounts") or {}).items()})
+            for o in data.get("stackset_overrides") or []),
     )
 
 
@@ -158,7 +178,7 @@ def _stack(folder: Path, entry: dict[str, Any], home: str) -> StackPlan:
     )
 
 
-def _step(entry: dict[str, Any]) -> StepPlan:
+def _step(entry: dict[str, Any], home: str) -> StepPlan:
     phase = str(entry["phase"])
     if phase not in PHASES:
         raise TypeError(f"api step phase {phase!r}")
@@ -168,6 +188,6 @@ def _step(entry: dict[str, Any]) -> StepPlan:
         action=str(entry["action"]),
         parameters=dict(entry.get("parameters") or {}),
         reason=str(entry.get("reason", "")),
-        region=str(entry.get("region") or ""),
+        region="" if entry.get("region") == home else str(entry.get("region") or ""),
         check=dict(entry.get("check") or {}),
     )

@@ -62,3 +62,29 @@ def failures(name: str, listed: list[dict[str, Any]]) -> list[InstanceFailure]:
                                          str(instance.get("Region", "")),
                                          detail or status, str(instance.get("StatusReason", ""))))
     return sorted(found, key=lambda f: (f.account, f.region))
+
+
+def operation_preferences(plan: StackPlan, stack_set: StackSetPlan) -> dict[str, Any]:
+    """The blueprint's preferences, as the StackSet resource carries them."""
+    resource = plan.resources().get(stack_set.logical_id) or {}
+    preferences: dict[str, Any] = (resource.get("Properties") or {}).get(
+        "OperationPreferences") or {}
+    return preferences
+
+
+def override_differs(gateway: Gateway, region: str, name: str, *, account: str,
+                     instance_region: str, wanted: dict[str, str]) -> bool | None:
+    """Whether an instance's overrides differ from `wanted`; None if there is no instance."""
+    from generator.errors import AwsError
+
+    try:
+        found = gateway.call("cloudformation", "DescribeStackInstance", region=region,
+                             StackSetName=name, StackInstanceAccount=account,
+                             StackInstanceRegion=instance_region)["StackInstance"]
+    except AwsError as error:
+        if error.code in ("StackInstanceNotFoundException", "StackInstanceNotFound"):
+            return None
+        raise
+    current = {str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
+               for p in found.get("ParameterOverrides") or []}
+    return any(current.get(key) != value for key, value in wanted.items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,6 +11,14 @@ from generator.errors import UsageError
 
 FAKE_CREDENTIALS = ("testing", "testing")
 DEFAULT_PORT = 5000
+
+
+def quiet_unsupported_types() -> None:
+    """moto warns about every resource type its CloudFormation does not create (Config rules,
+    trails, bucket policies, ...): stacks still complete, so the warnings are noise here."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
 
 
 @contextmanager
@@ -22,7 +31,7 @@ def running_emulator(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
         raise UsageError("the local emulator needs moto, an optional dependency",
                          "install it with: pip install 'lzgen[local]'") from error
     models.install()
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    quiet_unsupported_types()
     server = RestartableMotoServer(ip_address=host, port=port)
     try:
         server.start()

@@ -7,24 +7,38 @@ IAM's centralized root access (Organizations features). State lives here, per ac
 * ``iam`` ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement,
   EnableOrganizationsRootSessions: need an organization with trusted access for
   ``iam.amazonaws.com`` (``ServiceAccessNotEnabledException`` otherwise).
+* ``securityhub`` ListOrganizationAdminAccounts, per region as in AWS (moto kept one
+  administrator per organization and could not list it).
+* ``cloudformation`` UpdateStackInstances names accounts through ``DeploymentTargets`` too
+  (moto read only ``Accounts``); the overrides are recorded on the instances
+  (DescribeStackInstance shows them), not re-deployed into the instances' stacks.
+* ``cloudtrail`` RegisterOrganizationDelegatedAdmin: registers the account as delegated
+  administrator of ``cloudtrail.amazonaws.com`` in Organizations, as CloudTrail does.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from moto.account import urls as account_urls
 from moto.account.responses import AccountResponse
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
 from moto.organizations.models import FakeServiceAccess, organizations_backends
+from moto.securityhub import urls as securityhub_urls
+from moto.securityhub.responses import SecurityHubResponse
 from moto.utilities.utils import get_partition
 
 IAM_PRINCIPAL = "iam.amazonaws.com"
 _CONTACTS: dict[str, dict[str, Any]] = {}
 _ROOT_FEATURES: dict[str, set[str]] = {}
+_SECURITYHUB_ADMINS: dict[tuple[str, str], str] = {}  # (management account, region) -> admin
+_ORIGINAL_SECURITYHUB_ENABLE = SecurityHubResponse.enable_organization_admin_account
 
 
 class _ResourceNotFound(JsonRESTError):
@@ -83,6 +97,38 @@ def _enable(feature: str) -> Any:
     return enable
 
 
+# -- Security Hub and CloudTrail administrators --------------------------------------------------
+
+
+def enable_securityhub_admin(self: Any) -> str:
+    answer: str = _ORIGINAL_SECURITYHUB_ENABLE(self)
+    admin = json.loads(self.body).get("AdminAccountId")
+    _SECURITYHUB_ADMINS[(self.current_account, self.region)] = admin
+    return answer
+
+
+def list_securityhub_admins(self: Any) -> str:
+    admin = _SECURITYHUB_ADMINS.get((self.current_account, self.region))
+    listed = [{"AccountId": admin, "Status": "ENABLED"}] if admin else []
+    return json.dumps({"AdminAccounts": listed})
+
+
+def update_stack_instances(self: Any) -> ActionResult:
+    targets = self._get_param("DeploymentTargets") or {}
+    accounts = self._get_param("Accounts", []) or targets.get("Accounts") or []
+    operation = self.cloudformation_backend.update_stack_instances(
+        self._get_param("StackSetName"), accounts, self._get_param("Regions", []),
+        self._get_param("ParameterOverrides", []))
+    return ActionResult({"OperationId": operation["OperationId"]})
+
+
+def register_cloudtrail_admin(self: Any) -> str:
+    backend = organizations_backends[self.current_account][get_partition(self.region)]
+    backend.register_delegated_administrator(AccountId=self._get_param("MemberAccountId"),
+                                             ServicePrincipal="cloudtrail.amazonaws.com")
+    return json.dumps({})
+
+
 # ------------------------------------------------------------------------------------------------
 
 
@@ -90,6 +136,9 @@ def install() -> None:
     """Add the handlers and routes. Idempotent."""
     for path in ("{0}/getContactInformation$", "{0}/putContactInformation$"):
         account_urls.url_paths.setdefault(path, AccountResponse.dispatch)
+    securityhub_urls.url_paths.setdefault("{0}/organization/admin$", SecurityHubResponse.dispatch)
+    SecurityHubResponse.enable_organization_admin_account = enable_securityhub_admin  # type: ignore[method-assign]
+    CloudFormationResponse.update_stack_instances = update_stack_instances  # type: ignore[method-assign]
     handlers: dict[type, dict[str, Any]] = {
         AccountResponse: {"get_contact_information": get_contact_information,
                           "put_contact_information": put_contact_information},
@@ -99,6 +148,8 @@ def install() -> None:
                 _enable("RootCredentialsManagement"),
             "enable_organizations_root_sessions": _enable("RootSessions"),
         },
+        SecurityHubResponse: {"list_organization_admin_accounts": list_securityhub_admins},
+        CloudTrailResponse: {"register_organization_delegated_admin": register_cloudtrail_admin},
     }
     for cls, methods in handlers.items():
         for name, method in methods.items():
@@ -111,3 +162,4 @@ def install() -> None:
 def reset_state() -> None:
     _CONTACTS.clear()
     _ROOT_FEATURES.clear()
+    _SECURITYHUB_ADMINS.clear()
