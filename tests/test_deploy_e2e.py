@@ -25,6 +25,8 @@ from tests.emulator import CallCounter, Emulator
 from tests.helpers import BLUEPRINTS
 
 EXAMPLE = BLUEPRINTS / "example.yaml"
+# moto creates no Config rules, trails, budgets, ...; stacks with them still complete.
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 
 
 def generate(blueprint: Path, out: Path) -> Path:
@@ -38,11 +40,18 @@ def example_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def edited_example(tmp_path: Path, edit: Any) -> Path:
-    """A copy of the example blueprint (with its policy files), changed by `edit(text)`."""
+    """A copy of the example blueprint (with its policy files), its accounts changed by
+    `edit(accounts)` on the YAML's round-trip data."""
+    from ruamel.yaml import YAML
+
     folder = tmp_path / "blueprint"
     shutil.copytree(BLUEPRINTS / "policies", folder / "policies")
+    yaml = YAML()
+    data = yaml.load(EXAMPLE.read_text())
+    edit(data["accounts"])
     path = folder / "example.yaml"
-    path.write_text(edit(EXAMPLE.read_text()))
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
     return path
 
 
@@ -144,9 +153,10 @@ def expected(blueprint: Path, output: Path) -> dict[str, Any]:
 
 
 def stack_states(emulator: Emulator) -> dict[str, tuple[str, bool]]:
-    stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
+    """Every stack of the management account, in the example's regions."""
     return {s["StackName"]: (s["StackStatus"], s["EnableTerminationProtection"])
-            for s in stacks}
+            for region in ("us-east-1", "eu-west-1")
+            for s in emulator.client("cloudformation", region).describe_stacks()["Stacks"]}
 
 
 # -- tests --------------------------------------------------------------------------------------
@@ -165,6 +175,32 @@ def test_example_deploys_to_what_the_blueprint_says(
     assert "lzgen-acme-ous-level1: create (12 changes)" in run.text
     assert "OuSecurity" in run.text and "Organizations::OrganizationalUnit" in run.text
     assert_contacts_and_root_access(emulator)
+    assert_stackset_instances(emulator, manifest)
+
+
+def assert_stackset_instances(emulator: Emulator, manifest: dict[str, Any]) -> None:
+    """Each StackSet has an instance in each of its regions in every account it targets:
+    every member account, or the one account named; per-account overrides are set."""
+    cfn = emulator.client("cloudformation")
+    ids = {a["Name"]: a["Id"] for a in emulator.client("organizations").list_accounts()[
+        "Accounts"] if a["Id"] != emulator.account_id}
+    assert manifest["stacksets"]
+    for stack_set in manifest["stacksets"]:
+        name = stack_set["stack_set_name"]
+        target = stack_set["targets"]
+        accounts = set(ids.values()) if target == "every member account" else {
+            ids[target.removeprefix("account ")]}
+        listed = cfn.list_stack_instances(StackSetName=name)["Summaries"]
+        assert {(i["Account"], i["Region"]) for i in listed} == {
+            (a, r) for a in accounts for r in stack_set["regions"]}, name
+    for override in manifest["stackset_overrides"]:
+        for account, values in override["accounts"].items():
+            instance = cfn.describe_stack_instance(
+                StackSetName=override["stack_set_name"], StackInstanceAccount=ids[account],
+                StackInstanceRegion=override["regions"][0])["StackInstance"]
+            shown = {p["ParameterKey"]: p["ParameterValue"]
+                     for p in instance["ParameterOverrides"]}
+            assert {k: shown.get(k) for k in values} == values
 
 
 def assert_contacts_and_root_access(emulator: Emulator) -> None:
@@ -204,15 +240,11 @@ def test_a_changed_blueprint_applies_only_the_change(
         emulator: Emulator, example_output: Path, call_counter: CallCounter,
         tmp_path: Path) -> None:
     Run(emulator)(example_output)
-    added = """  payments-staging:
-    email: aws-payments-staging@acme.example
-    ou: Workloads/NonProd
-    environment: non-prod
-    tags: {application: payments}
-"""
-    blueprint = edited_example(
-        tmp_path, lambda text: text.replace("  sandbox-builders:\n", added +
-                                            "  sandbox-builders:\n"))
+    def add_account(accounts: Any) -> None:
+        accounts["payments-staging"] = {**accounts["payments-nonprod"],
+                                        "email": "aws-payments-staging@acme.example"}
+
+    blueprint = edited_example(tmp_path, add_account)
     changed = generate(blueprint, tmp_path / "output")
     call_counter.reset()
 
@@ -229,8 +261,10 @@ def test_renaming_an_account_is_refused_and_nothing_runs(
         tmp_path: Path) -> None:
     Run(emulator)(example_output)
     before = read_back(emulator)
-    blueprint = edited_example(
-        tmp_path, lambda text: text.replace("  payments-prod:\n", "  payments-production:\n"))
+    def rename(accounts: Any) -> None:
+        accounts["payments-production"] = accounts.pop("payments-prod")
+
+    blueprint = edited_example(tmp_path, rename)
     renamed = generate(blueprint, tmp_path / "output")
     call_counter.reset()
 
@@ -246,9 +280,7 @@ def test_renaming_an_account_is_refused_and_nothing_runs(
 def test_the_allow_destructive_flag_lets_a_removal_through(
         emulator: Emulator, example_output: Path, tmp_path: Path) -> None:
     Run(emulator)(example_output)
-    blueprint = edited_example(tmp_path, lambda text: text.replace(
-        "  policy-staging:\n    email: aws-policy-staging@acme.example\n    ou: PolicyStaging\n"
-        "    environment: non-prod\n", ""))
+    blueprint = edited_example(tmp_path, lambda accounts: accounts.pop("policy-staging"))
     removed = generate(blueprint, tmp_path / "output")
 
     report = Run(emulator)(removed, allow_destructive=True)

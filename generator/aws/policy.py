@@ -76,8 +76,11 @@ def _resource_actions(resource_type: str) -> tuple[str, ...]:
     except Exception:  # a type cfn-lint does not know: cfn-lint already reported it
         return ()
     handlers = schema.get("handlers") or {}
-    return tuple(sorted({str(p) for kind in ("create", "read", "update", "delete")
-                         for p in (handlers.get(kind) or {}).get("permissions") or []}))
+    permissions = {str(p) for kind in ("create", "read", "update", "delete")
+                   for p in (handlers.get(kind) or {}).get("permissions") or []}
+    # Schemas write some prefixes capitalized ("CloudTrail:"); IAM ignores the case.
+    return tuple(sorted({f"{p.split(':')[0].lower()}:{p.split(':', 1)[1]}"
+                         for p in permissions if ":" in p}))
 
 
 def _types(templates: Mapping[str, dict[str, Any]]) -> set[str]:
