@@ -59,6 +59,7 @@ class _Pending:
     handler: StepHandler
     context: StepContext
     parameters: dict[str, Any]
+    checked: bool = True  # False: its check needed what an earlier step creates
 
 
 class Deployer:
@@ -145,7 +146,7 @@ class Deployer:
             raise RefusedError(f"{phase} steps not run", "nothing of them ran; rerun when ready")
         for planned in pending:
             item = self._resolved(planned)
-            if item.handler.in_place(item.context, item.parameters):
+            if not item.checked and item.handler.in_place(item.context, item.parameters):
                 continue  # an earlier step did it (creating the organization, say)
             item.handler.apply(item.context, item.parameters)
             self.report.steps_applied.append(str(item.step))
@@ -163,12 +164,14 @@ class Deployer:
         except AwsError as error:
             if error.code not in _NOT_YET:
                 raise
-            parameters = step.parameters  # resolved again when it runs
+            return _Pending(step, handler, context, step.parameters, checked=False)
         return _Pending(step, handler, context, parameters)
 
     def _resolved(self, item: _Pending) -> _Pending:
+        if item.checked:
+            return item
         parameters = self.resolver.resolve(item.step.parameters)
-        return _Pending(item.step, item.handler, item.context, parameters)
+        return _Pending(item.step, item.handler, item.context, parameters, checked=False)
 
     # -- stacks -----------------------------------------------------------------------------------
 

@@ -59,6 +59,14 @@ def _hint(code: str) -> str:
     return _HINTS.get(code, RERUN)
 
 
+def _max_attempts_from_environment() -> int:
+    text = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"AWS_MAX_ATTEMPTS={text!r} is not a positive whole number",
+                         "unset it, or set it to the number of attempts per call, e.g. 10")
+    return int(text)
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
@@ -85,7 +93,7 @@ class Gateway:
         self.region = region or self._session.region_name or "us-east-1"
         self.endpoint_url = endpoint_url
         if max_attempts is None:  # botocore's own variable, which an explicit Config overrides
-            max_attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
+            max_attempts = _max_attempts_from_environment()
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             user_agent_extra=f"lzgen/{__version__}",
@@ -142,24 +150,15 @@ class Gateway:
 
     def pages(self, service: str, operation: str, key: str, *, region: str | None = None,
               **params: Any) -> list[Any]:
-        """Every item under `key` of every page of a paginated call."""
+        """Every item under `key` of every page of a call paginated with NextToken."""
         items: list[Any] = []
-        token_in, token_out = _token_names(service, operation)
         while True:
             page = self.call(service, operation, region=region, **params)
             items.extend(page.get(key) or [])
-            token = page.get(token_out)
-            if not token:
+            if not page.get("NextToken"):
                 return items
-            params = {**params, token_in: token}
+            params = {**params, "NextToken": page["NextToken"]}
 
     def account_id(self) -> str:
         return str(self.call("sts", "GetCallerIdentity")["Account"])
 
-
-def _token_names(service: str, operation: str) -> tuple[str, str]:
-    """The request and response names of the pagination token: NextToken, or Marker for
-    the older query APIs."""
-    if (service, operation) in {("iam", "ListRoles"), ("iam", "ListPolicies")}:
-        return "Marker", "Marker"
-    return "NextToken", "NextToken"

@@ -144,8 +144,7 @@ class Stacks:
         if deployed is None or not _running(deployed.status):
             return deployed
         self.ui.note(f"{plan.stack_name} is {deployed.status}: waiting for it to finish")
-        self._wait(plan, lambda: (self.describe(plan) is None) or
-                   not _running(self._status(plan)))
+        self._wait(plan, lambda: not _running(self._status(plan)))
         current = self.describe(plan)
         if current is not None and current.status not in RECREATE:
             current.template = self._template(plan)
