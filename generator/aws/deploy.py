@@ -156,7 +156,7 @@ class Deployer:
         handler = handler_for(step)
         assert handler is not None  # ensure_known ran first
         context = StepContext(self.gateway, self.resolver,
-                              step.region or self.manifest.home_region)
+                              step.region or self.gateway.region)
         try:
             parameters = self.resolver.resolve(step.parameters)
             if handler.in_place(context, parameters):
