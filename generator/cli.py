@@ -18,6 +18,8 @@ from typer.exceptions import TyperException
 from generator.errors import BlueprintError, FindingsError, LzgenError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+# lzgen diff: changes found, none at or above --fail-on; changes at or above it.
+EXIT_DIFF_CHANGES, EXIT_DIFF_GATED = 5, 6
 
 app = typer.Typer(
     name="lzgen",
@@ -80,6 +82,68 @@ def validate(
     if fmt is Format.text:
         print(f"{blueprint}: valid")
     return EXIT_OK
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    destructive = "destructive"
+    weakens = "weakens"
+
+
+@app.command()
+def diff(
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="BASE.yaml HEAD.yaml, or only HEAD.yaml with --base.", show_default=False)],
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git revision of the base: HEAD.yaml as it was there.")] = None,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="Git revision of the head (default: the file as it is).")] = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
+                                            help="text, markdown or json.")] = DiffFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
+    ] = FailOn.destructive,
+) -> int:
+    """What a blueprint change does to the organization: exit 0 none, 5 changes, 6 risky."""
+    from generator import api
+    from generator.diff.sources import Source
+    from generator.errors import UsageError
+
+    if len(blueprints) == 2 and base is None and head is None:
+        base_source, head_source = Source(blueprints[0]), Source(blueprints[1])
+    elif len(blueprints) == 1 and base is not None:
+        base_source, head_source = Source(blueprints[0], base), Source(blueprints[0], head)
+    else:
+        raise UsageError("lzgen diff takes BASE.yaml HEAD.yaml, or HEAD.yaml with --base REV",
+                         "e.g. lzgen diff --base origin/main blueprints/example.yaml")
+    result = api.diff(base_source, head_source)
+    _print_diff(result, fmt)
+    risk = result.risk
+    if risk is None:
+        return EXIT_OK
+    gate = 2 if fail_on is FailOn.destructive else 1
+    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+
+
+def _print_diff(result: object, fmt: DiffFormat) -> None:
+    from generator.diff import Diff
+    from generator.diff.writers import render, text_lines
+
+    assert isinstance(result, Diff)
+    if fmt is DiffFormat.text and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False)
+        for style, line in text_lines(result):
+            console.print(Text(line, style=style or ""), soft_wrap=True)
+        return
+    sys.stdout.write(render(result, fmt.value))
 
 
 @app.command()

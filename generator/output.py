@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,17 @@ def stack_name(org: Organization, name: str) -> str:
     return f"lzgen-{org.blueprint.organization.name}-{name}"
 
 
+# A document writer returns extra files for output/ (relative path -> text), e.g. README.md.
+DocumentWriter = Callable[[Organization, Build], dict[str, str]]
+
+
+def document_writers() -> list[DocumentWriter]:
+    """Every writer of documents for people; add yours here."""
+    from generator.docs.organization import organization_readme
+
+    return [organization_readme]
+
+
 def render_files(org: Organization, build: Build) -> dict[str, str]:
     """Relative path -> text of every file of output/, templates and manifest included."""
     files: dict[str, str] = {}
@@ -50,6 +61,11 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
     files[MANIFEST] = dump_json(_manifest(org, build, files))
+    for writer in document_writers():
+        for relative, text in writer(org, build).items():
+            if relative in files:
+                raise RuntimeError(f"two writers produce {relative}")
+            files[relative] = text
     return dict(sorted(files.items()))
 
 
