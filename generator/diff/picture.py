@@ -61,8 +61,11 @@ def _mark_structure(base: Organization | None, head: Organization, matches: Matc
             marks[node_id("ou", path)] = Mark.ADDED
     for old, new in matches.ous.items():
         if old != new:
+            old_parent, _, old_name = old.rpartition("/")
+            note = (f"was {old}" if old_name != head.ous[new].name
+                    else f"moved from {old_parent or ROOT}")
             marks[node_id("ou", new)] = Mark.CHANGED
-            notes.setdefault(node_id("ou", new), []).append(f"was {old}")
+            notes.setdefault(node_id("ou", new), []).append(note)
     kept_accounts = set(matches.accounts.values())
     for name in head.accounts:
         if name not in kept_accounts:
