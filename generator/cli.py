@@ -70,17 +70,20 @@ def generate(
 
 @app.command()
 def validate(
-    blueprint: BlueprintArg,
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="One or more blueprint YAML files (checked in order; stops at the first "
+             "invalid one).", show_default=False)],
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
 ) -> int:
     """Everything `generate` does, without writing anything."""
     from generator import api
 
-    result = api.validate(blueprint, lint=not no_lint)
-    _print_findings(result.findings, fmt)
-    if fmt is Format.text:
-        print(f"{blueprint}: valid")
+    for blueprint in blueprints:
+        result = api.validate(blueprint, lint=not no_lint)
+        _print_findings(result.findings, fmt)
+        if fmt is Format.text:
+            print(f"{blueprint}: valid")
     return EXIT_OK
 
 

@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 TEMPLATES = Path(generator.__file__).resolve().parent.parent / "templates"
 
 
+def template_folders() -> list[Path]:
+    """The source tree's templates/ (a checkout or an editable install) first, then where a
+    wheel installs them (pyproject.toml: data-files)."""
+    import site
+    import sys
+
+    installed = [Path(prefix) / "share" / "lzgen" / "templates"
+                 for prefix in (sys.prefix, site.USER_BASE or "")]
+    return [folder for folder in (TEMPLATES, *installed) if folder.is_dir()]
+
+
 @lru_cache(maxsize=1)
 def environment() -> Environment:
     """StrictUndefined: a missing variable is an error, never an empty string. Autoescape is
@@ -21,7 +32,7 @@ def environment() -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
+        loader=FileSystemLoader([str(folder) for folder in template_folders()]),
         undefined=StrictUndefined,
         autoescape=False,
         trim_blocks=True,

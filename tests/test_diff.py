@@ -471,3 +471,51 @@ def test_invalid_base_at_a_revision_is_located_there(
     write_blueprint(path.parent, example())
     assert main(["diff", "--base", "HEAD", str(path)]) == 1
     assert "HEAD:blueprints/example.yaml:" in capsys.readouterr().err
+
+
+# --- CI recipe, pre-commit hook, documentation ------------------------------------------------
+
+def test_ci_recipe_diffs_against_the_base_branch_and_gates_on_destructive() -> None:
+    import yaml
+
+    from generator.cli import EXIT_DIFF_CHANGES, EXIT_DIFF_GATED
+    from tests.helpers import ROOT
+
+    workflow = yaml.safe_load((ROOT / "examples/github-actions/lzgen-review.yml").read_text())
+    assert workflow[True]["pull_request"]["paths"] == ["blueprints/**"]  # YAML 1.1: on = True
+    steps = workflow["jobs"]["review"]["steps"]
+    assert steps[0]["with"]["fetch-depth"] == 0
+    script = "\n".join(step.get("run", "") for step in steps)
+    assert "lzgen validate" in script
+    assert 'lzgen diff --base "origin/$BASE_REF"' in script and "--format markdown" in script
+    assert f"0|{EXIT_DIFF_CHANGES})" in script and f"{EXIT_DIFF_GATED}) gate=1" in script
+    assert any("github-script" in step.get("uses", "") for step in steps)
+
+
+def test_pre_commit_hook_runs_validate_on_blueprints() -> None:
+    import re
+
+    import yaml
+
+    from tests.helpers import ROOT
+
+    [hook] = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert (hook["id"], hook["entry"], hook["language"]) == (
+        "lzgen-validate", "lzgen validate", "python")
+    assert re.search(hook["files"], "blueprints/example.yaml")
+    assert not re.search(hook["files"], "blueprints/policies/deny-expensive-instances.json")
+
+
+def test_validate_accepts_several_blueprints(capsys: pytest.CaptureFixture[str]) -> None:
+    paths = [str(BLUEPRINTS / "minimal.yaml"), str(BLUEPRINTS / "example.yaml")]
+    assert main(["validate", "--no-lint", *paths]) == 0
+    assert capsys.readouterr().out.count(": valid") == 2
+
+
+def test_readme_documents_diff() -> None:
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    for needle in ("lzgen diff --base origin/main", "--fail-on", "| 5 |", "| 6 |",
+                   "weakens security", "lzgen-review.yml", ".pre-commit-hooks.yaml"):
+        assert needle in readme, needle
