@@ -10,12 +10,15 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
 from generator.errors import BlueprintError, FindingsError, LzgenError
+
+if TYPE_CHECKING:
+    from generator.diff import Diff
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 # lzgen diff: changes found, none at or above --fail-on; changes at or above it.
@@ -133,11 +136,9 @@ def diff(
     return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
 
 
-def _print_diff(result: object, fmt: DiffFormat) -> None:
-    from generator.diff import Diff
+def _print_diff(result: Diff, fmt: DiffFormat) -> None:
     from generator.diff.writers import render, text_lines
 
-    assert isinstance(result, Diff)
     if fmt is DiffFormat.text and sys.stdout.isatty():
         from rich.console import Console
         from rich.text import Text

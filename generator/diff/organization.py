@@ -152,8 +152,8 @@ def _match_ous(base: Organization | None, head: Organization, removed: list[str]
     """Removed OU path -> added OU path, for OUs that were renamed or moved."""
     if base is None or not removed or not added:
         return {}
-    signatures_before = {p: _signature(base, p) for p in removed}
-    signatures_after = {p: _signature(head, p) for p in added}
+    signatures_before = _signatures(base, removed)
+    signatures_after = _signatures(head, added)
     pairs = _unique_pairs(removed, added, signatures_before.get, signatures_after.get)
     left = [p for p in removed if p not in pairs]
     right = [p for p in added if p not in pairs.values()]
@@ -162,11 +162,17 @@ def _match_ous(base: Organization | None, head: Organization, removed: list[str]
     return pairs
 
 
-def _signature(org: Organization, path: str) -> frozenset[str]:
-    """What an OU holds: its accounts' root emails and its child OUs' names."""
-    emails = {f"account:{a.email.lower()}" for a in org.accounts.values() if a.ou == path}
-    children = {f"ou:{ou.name}" for ou in org.children_of(path)}
-    return frozenset(emails | children)
+def _signatures(org: Organization, paths: list[str]) -> dict[str, frozenset[str]]:
+    """What each OU holds: its accounts' root emails and its child OUs' names."""
+    wanted = set(paths)
+    held: dict[str, set[str]] = {path: set() for path in paths}
+    for account in org.accounts.values():
+        if account.ou in wanted:
+            held[account.ou].add(f"account:{account.email.lower()}")
+    for ou in org.ous.values():
+        if ou.parent in wanted:
+            held[ou.parent].add(f"ou:{ou.name}")
+    return {path: frozenset(items) for path, items in held.items()}
 
 
 def _unique_pairs(left: list[str], right: list[str], key_left: Callable[[str], Any],

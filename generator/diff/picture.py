@@ -62,8 +62,13 @@ def _mark_structure(base: Organization | None, head: Organization, matches: Matc
     for old, new in matches.ous.items():
         if old != new:
             old_parent, _, old_name = old.rpartition("/")
-            note = (f"was {old}" if old_name != head.ous[new].name
-                    else f"moved from {old_parent or ROOT}")
+            new_ou = head.ous[new]
+            if old_name != new_ou.name:
+                note = f"was {old}"
+            elif old_parent and matches.ous.get(old_parent) == new_ou.parent:
+                note = "replaced with its parent"
+            else:
+                note = f"moved from {old_parent or ROOT}"
             marks[node_id("ou", new)] = Mark.CHANGED
             notes.setdefault(node_id("ou", new), []).append(note)
     kept_accounts = set(matches.accounts.values())

@@ -71,15 +71,17 @@ def compare_resources(base: tuple[Organization, Build] | None,
     before = _resources(*base, qualified) if base else {}
     after = _resources(*head, qualified)
     base_emails = _account_emails(before.values())
+    held_before = accounts_held(base[0]) if base else {}
+    held_after = accounts_held(head[0])
     removed = {k: v for k, v in before.items() if k not in after}
     added = {k: v for k, v in after.items() if k not in before}
     moved = _moves(removed, added)
     changes: list[ResourceChange] = []
     for old, new in moved:
-        changes.append(_moved(old, new, head[0]))
+        changes.append(_moved(old, new, held_after))
         removed.pop((old.stack, old.logical_id))
         added.pop((new.stack, new.logical_id))
-    changes += [_removed(r, base[0] if base else None) for r in removed.values()]
+    changes += [_removed(r, held_before) for r in removed.values()]
     changes += [_added(r, base_emails) for r in added.values()]
     for key in before.keys() & after.keys():
         change = _modified(before[key], after[key])
@@ -135,7 +137,7 @@ def _moves(removed: Mapping[tuple[str, str], _Located],
     return sorted(moves, key=lambda m: m[1].logical_id)
 
 
-def _moved(old: _Located, new: _Located, head: Organization) -> ResourceChange:
+def _moved(old: _Located, new: _Located, held: Mapping[str, int]) -> ResourceChange:
     base = ResourceChange(new.stack, new.logical_id, new.type, "moved", "replace", Risk.ROUTINE,
                           f"moves from stack {old.stack}: CloudFormation deletes it there and "
                           "creates a new one here", from_stack=old.stack)
@@ -144,15 +146,15 @@ def _moved(old: _Located, new: _Located, head: Organization) -> ResourceChange:
             f"moves from stack {old.stack}: the old stack lets go of the account (kept, not "
             "closed) and this stack tries to create a NEW account with the same email, which "
             "AWS refuses; keep `layout` and the account's name unchanged"))
-    held = _accounts_in_ou(head, new.logical_id) if new.type == OU else 0
-    if held:
+    accounts = held.get(new.logical_id, 0) if new.type == OU else 0
+    if accounts:
         return replace(base, risk=Risk.DESTRUCTIVE, reason=(
-            f"moves from stack {old.stack}: a new OU is created and its {held} account(s) "
+            f"moves from stack {old.stack}: a new OU is created and its {accounts} account(s) "
             "move into it; the old OU is deleted, so the OU ID changes"))
     return _with_type_risk(base, new.type, new.retained)
 
 
-def _removed(resource: _Located, base: Organization | None) -> ResourceChange:
+def _removed(resource: _Located, held: Mapping[str, int]) -> ResourceChange:
     kind = resource.type
     effect = "retain" if resource.retained else "delete"
     change = ResourceChange(resource.stack, resource.logical_id, kind, "removed", effect,
@@ -163,10 +165,10 @@ def _removed(resource: _Located, base: Organization | None) -> ResourceChange:
             "the account is NOT closed (DeletionPolicy Retain): it leaves CloudFormation's "
             "management and keeps running, with its OU's policies, outside lzgen"))
     if kind == OU:
-        held = _accounts_in_ou(base, resource.logical_id)
-        if held:
+        accounts = held.get(resource.logical_id, 0)
+        if accounts:
             return replace(change, risk=Risk.DESTRUCTIVE, reason=(
-                f"the OU is deleted after its {held} account(s) move out: its ID changes for "
+                f"the OU is deleted after its {accounts} account(s) move out: its ID changes for "
                 "good, and anything that names it outside lzgen stops matching"))
         return replace(change, reason="the OU is deleted (it holds no accounts)")
     if kind == POLICY and resource.properties.get("TargetIds"):
@@ -175,14 +177,14 @@ def _removed(resource: _Located, base: Organization | None) -> ResourceChange:
     return _with_type_risk(change, kind, resource.retained)
 
 
-def _accounts_in_ou(org: Organization | None, logical_id: str) -> int:
-    if org is None:
-        return 0
-    paths = [p for p, ou in org.ous.items() if ou.logical_id == logical_id]
-    if not paths:
-        return 0
-    prefix = paths[0] + "/"
-    return sum(1 for a in org.accounts.values() if a.ou == paths[0] or a.ou.startswith(prefix))
+def accounts_held(org: Organization) -> dict[str, int]:
+    """Logical ID of each OU -> accounts in it or below it."""
+    counts: dict[str, int] = {}
+    for account in org.accounts.values():
+        for path in org.ancestors(account.ou):
+            logical = org.ous[path].logical_id
+            counts[logical] = counts.get(logical, 0) + 1
+    return counts
 
 
 def _added(resource: _Located, base_emails: set[str]) -> ResourceChange:
