@@ -129,7 +129,8 @@ def _exists_at(repo: Path, revision: str, relative: PurePosixPath) -> bool:
 def _checkout_folder(repo: Path, revision: str, folder: PurePosixPath, into: Path) -> None:
     """Write the files of `folder` (and below) at `revision` under `into`, same layout."""
     spec = [] if str(folder) == "." else ["--", f"{folder}/"]
-    listing = _git(["ls-tree", "-r", "-z", "--full-tree", revision, *spec], repo)
+    listing = _git(["--literal-pathspecs", "ls-tree", "-r", "-z", "--full-tree", revision,
+                    *spec], repo)
     blobs: list[tuple[str, str]] = []
     for entry in listing.split(b"\0"):
         if not entry:
