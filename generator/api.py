@@ -1,4 +1,4 @@
-"""What the CLI and the tests call: validate, generate and schema."""
+"""What the CLI and the tests call: validate, generate, scorecard and schema."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from generator.build.types import Build
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
+    from generator.scorecard import Scorecard
 
 
 @dataclass
@@ -99,6 +100,25 @@ def _built(source: Materialised, side: str) -> tuple[Organization, Build]:
     if any(f.is_error for f in findings):
         raise FindingsError(source.relabel(findings))
     return org, build(org)
+
+
+@dataclass
+class ScoreResult:
+    org: Organization
+    findings: list[Finding]
+    card: Scorecard
+
+
+def scorecard(path: Path) -> ScoreResult:
+    """Score the blueprint against every seed recommendation. Raises FindingsError on errors."""
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    from generator.build import build
+    from generator.scorecard import evaluate
+
+    return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
 def schema() -> dict[str, Any]:

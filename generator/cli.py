@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from generator.diff import Diff
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_NOT_MET = 4  # `check`: some recommendations are neither met nor excepted
 # lzgen diff: changes found, none at or above --fail-on; changes at or above it.
 EXIT_DIFF_CHANGES, EXIT_DIFF_GATED = 5, 6
 
@@ -88,6 +89,28 @@ def validate(
         if fmt is Format.text:
             print(f"{blueprint}: valid")
     return EXIT_OK
+
+
+class CardFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def check(
+    blueprint: BlueprintArg,
+    fmt: Annotated[CardFormat, typer.Option("--format", "-f",
+                                            help="text, markdown (a pull-request comment) "
+                                                 "or json.")] = CardFormat.text,
+) -> int:
+    """Score the blueprint against every recommendation of AWS's multi-account best practices."""
+    from generator import api
+    from generator.scorecard_report import render_scorecard
+
+    result = api.scorecard(blueprint)
+    print(render_scorecard(result.card, fmt.value))
+    return EXIT_OK if result.card.all_met else EXIT_NOT_MET
 
 
 class DiffFormat(StrEnum):

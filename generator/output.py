@@ -20,6 +20,17 @@ from generator.model import Organization
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
 
+# A document renderer returns the documents it writes (relative path -> text), or none.
+DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
+
+
+def document_renderers() -> list[DocumentRenderer]:
+    """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.docs.organization import organization_readme
+    from generator.runbooks import root_credentials
+
+    return [organization_readme, root_credentials]
+
 
 def dump_json(data: Any) -> str:
     """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline."""
@@ -42,17 +53,6 @@ def stack_name(org: Organization, name: str) -> str:
     return f"lzgen-{org.blueprint.organization.name}-{name}"
 
 
-# A document writer returns extra files for output/ (relative path -> text), e.g. README.md.
-DocumentWriter = Callable[[Organization, Build], dict[str, str]]
-
-
-def document_writers() -> list[DocumentWriter]:
-    """Every writer of documents for people; add yours here."""
-    from generator.docs.organization import organization_readme
-
-    return [organization_readme]
-
-
 def render_files(org: Organization, build: Build) -> dict[str, str]:
     """Relative path -> text of every file of output/, templates and manifest included."""
     files: dict[str, str] = {}
@@ -60,12 +60,9 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stack_file(stack.name)] = dump_json(stack.template)
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
+    for renderer in document_renderers():
+        files.update(renderer(org, build))
     files[MANIFEST] = dump_json(_manifest(org, build, files))
-    for writer in document_writers():
-        for relative, text in writer(org, build).items():
-            if relative in files:
-                raise RuntimeError(f"two writers produce {relative}")
-            files[relative] = text
     return dict(sorted(files.items()))
 
 

@@ -1,15 +1,19 @@
-"""Jinja2 templates of the top-level `templates/` folder: one cached environment."""
+"""Jinja2 for documents and reports: one cached environment over the top-level templates/ folder.
+
+StrictUndefined makes a missing variable an error instead of an empty string; autoescape is off
+because the templates write Markdown, not HTML.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import generator
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
+    import jinja2
 
 TEMPLATES = Path(generator.__file__).resolve().parent.parent / "templates"
 
@@ -25,35 +29,32 @@ def template_folders() -> list[Path]:
     return [folder for folder in (TEMPLATES, *installed) if folder.is_dir()]
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """StrictUndefined: a missing variable is an error, never an empty string. Autoescape is
-    off because every template renders Markdown, not HTML."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader([str(folder) for folder in template_folders()]),
-        undefined=StrictUndefined,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters["cell"] = table_cell
-    env.filters["code"] = inline_code
-    return env
-
-
 def table_cell(value: object) -> str:
-    """Text safe inside one cell of a Markdown table."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
+    """Text that stays inside one cell of a Markdown table."""
+    return " ".join(str(value).split()).replace("|", "\\|")
 
 
 def inline_code(value: object) -> str:
     """`value` as inline code, whatever backticks it holds."""
     text = str(value)
-    fence = "``" if "`" in text else "`"
-    return f"{fence} {text} {fence}" if fence == "``" else f"`{text}`"
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
+
+
+@cache
+def environment() -> jinja2.Environment:
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(folder) for folder in template_folders()]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = table_cell
+    env.filters["code"] = inline_code
+    return env
 
 
 def render(template_name: str, **context: Any) -> str:

@@ -38,7 +38,7 @@ def change_root_email(data: Data) -> None:
 
 
 def move_account(data: Data) -> None:
-    data["accounts"]["payments-prod"]["ou"] = "Workloads/NonProd"
+    data["accounts"]["policy-staging"]["ou"] = "Workloads/NonProd"
 
 
 def move_ou(data: Data) -> None:
@@ -65,7 +65,9 @@ ROOT_ALERTS = {"root_activity": {"email": "aws-security-alerts@acme.example"}}
 
 
 def with_root_alerts(data: Data) -> None:
-    data["alerts"] = copy.deepcopy(ROOT_ALERTS)
+    """Root-activity alerts in the base (the example's own, when it has them)."""
+    alerts = data.setdefault("alerts", {})
+    alerts.setdefault("root_activity", copy.deepcopy(ROOT_ALERTS["root_activity"]))
 
 
 def remove_root_alerts(data: Data) -> None:

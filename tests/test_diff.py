@@ -51,10 +51,13 @@ def check_change_root_email(diff: Diff) -> None:
 
 
 def check_move_account(diff: Diff) -> None:
-    assert "from OU Workloads/Prod to OU Workloads/NonProd" in one(diff, "account", "moved")
+    assert "policy-staging moved from OU PolicyStaging to OU Workloads/NonProd" in one(
+        diff, "account", "moved")
     [effective] = diff.effective
-    assert effective.accounts == ("payments-prod",)
-    assert [r.name for r in effective.scps_added] == ["deny-large-instances"]
+    assert effective.accounts == ("policy-staging",)
+    assert [r.name for r in effective.scps_added] == [
+        "deny-large-instances", "deny-outside-regions", "deny-root-user",
+        "protect-security-services"]
     assert effective.scps_removed == ()
 
 
@@ -486,7 +489,7 @@ def test_ci_recipe_diffs_against_the_base_branch_and_gates_on_destructive() -> N
     steps = workflow["jobs"]["review"]["steps"]
     assert steps[0]["with"]["fetch-depth"] == 0
     script = "\n".join(step.get("run", "") for step in steps)
-    assert "lzgen validate" in script
+    assert "lzgen validate" in script and "lzgen check" in script
     assert 'lzgen diff --base "origin/$BASE_REF"' in script and "--format markdown" in script
     assert f"0|{EXIT_DIFF_CHANGES})" in script and f"{EXIT_DIFF_GATED}) gate=1" in script
     assert any("github-script" in step.get("uses", "") for step in steps)
