@@ -75,9 +75,9 @@ def remove_root_alerts(data: Data) -> None:
 
 
 def add_workload_account(data: Data) -> None:
+    sibling = data["accounts"]["payments-nonprod"]
     data["accounts"]["payments-dev"] = {
-        "email": "aws-payments-dev@acme.example", "ou": "Workloads/NonProd",
-        "environment": "non-prod", "tags": {"application": "payments"}}
+        **copy.deepcopy(sibling), "email": "aws-payments-dev@acme.example"}
 
 
 def unchanged(data: Data) -> None:

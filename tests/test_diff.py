@@ -86,6 +86,8 @@ def check_add_region(diff: Diff) -> None:
 
 def check_remove_root_alerts(diff: Diff) -> None:
     assert "root_activity removed" in one(diff, "alerts", "changed")
+    rules = [r for r in diff.resources if r.resource_type == "AWS::Events::Rule"]
+    assert rules and all(r.action == "removed" and r.risk is Risk.WEAKENS for r in rules)
 
 
 def check_add_workload_account(diff: Diff) -> None:
@@ -222,11 +224,14 @@ def test_removing_an_attached_policy_is_destructive(tmp_path: Path) -> None:
 
 
 def test_policy_type_change_is_destructive(tmp_path: Path) -> None:
-    def retype(data: dict) -> None:  # type: ignore[type-arg]
-        data["policies"]["tagging"] = {"type": "backup", "content": {"plans": {}},
-                                       "attach": ["root"]}
-
-    diff = diff_of(tmp_path, retype)
+    data = example()
+    data["policies"]["labels"] = {"type": "tag", "attach": ["root"], "content": {
+        "tags": {"team": {"tag_key": {"@@assign": "team"}}}}}
+    base = write_blueprint(tmp_path / "base", data)
+    data["policies"]["labels"] = {"type": "backup", "content": {"plans": {}},
+                                  "attach": ["root"]}
+    head = write_blueprint(tmp_path / "head", data)
+    diff = api.diff(Source(base), Source(head))
     assert "type tag -> backup" in one(diff, "policy", "type-changed")
     assert diff.risk is Risk.DESTRUCTIVE
 

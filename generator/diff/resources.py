@@ -36,6 +36,15 @@ DETECTION_TYPES = frozenset({
     "AWS::CloudTrail::Trail", "AWS::GuardDuty::Detector", "AWS::SecurityHub::Hub",
     "AWS::AccessAnalyzer::Analyzer", "AWS::SNS::Subscription", "AWS::CloudWatch::Alarm",
 })
+_DETECTION_WORDS = {
+    "AWS::Events::Rule": "the events this rule matched (such as root-user activity) alert nobody",
+    "AWS::Config::ConfigRule": "what this Config rule detected (such as a root user without "
+                               "MFA) goes unreported",
+    "AWS::Config::OrganizationConfigRule": "what this Config rule detected goes unreported in "
+                                           "every account",
+    "AWS::CloudTrail::Trail": "API activity stops being recorded",
+    "AWS::SNS::Subscription": "this recipient no longer receives alerts",
+}
 DETECTION_PROPERTIES = frozenset({"State", "EventPattern", "Scope", "Source", "InputParameters",
                                   "IsLogging", "Enable", "Status", "EventSelectors"})
 # Resources that hold data: deleting or replacing them loses it unless they are retained.
@@ -299,10 +308,9 @@ def _with_type_risk(change: ResourceChange, kind: str, retained: bool) -> Resour
     if change.effect == "create":
         return change
     if kind in DETECTION_TYPES:
-        return replace(change, risk=Risk.WEAKENS,
-                       reason=f"{change.reason}; an alert or detection stops"
-                              + (" until it is created again" if change.effect == "replace"
-                                 else ""))
+        stops = _DETECTION_WORDS.get(kind, "an alert or detection stops")
+        when = " until the new one exists" if change.effect == "replace" else ""
+        return replace(change, risk=Risk.WEAKENS, reason=f"{change.reason}: {stops}{when}")
     if kind in STATEFUL_TYPES and not retained:
         return replace(change, risk=Risk.DESTRUCTIVE,
                        reason=f"{change.reason}; the data it holds is lost")
