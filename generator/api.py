@@ -15,6 +15,9 @@ if TYPE_CHECKING:
 
     from generator.aws.deploy import DeployReport
     from generator.aws.gateway import Gateway
+    from generator.build.types import Build
+    from generator.diff import Diff
+    from generator.diff.sources import Materialised, Source
     from generator.scorecard import Scorecard
 
 
@@ -70,6 +73,37 @@ def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
     result = validate(path, lint=lint)
     write_atomically(out_dir, result.files)
     return result
+
+
+def diff(base: Source, head: Source, base_label: str | None = None,
+         head_label: str | None = None) -> Diff:
+    """Compare two blueprints (files, or files at git revisions). Both must pass the checks;
+    a base that does not exist at its revision counts as an empty organization."""
+    from generator.diff import compare
+    from generator.diff.sources import materialised
+    from generator.errors import UsageError
+
+    with materialised(base) as base_file, materialised(head) as head_file:
+        if head_file is None:
+            raise UsageError(f"{head.label}: no such blueprint", "check the path and revision")
+        base_side = _built(base_file, "base") if base_file is not None else None
+        head_side = _built(head_file, "head")
+    return compare(base_side, head_side, base_label or base.label, head_label or head.label)
+
+
+def _built(source: Materialised, side: str) -> tuple[Organization, Build]:
+    """Load, check (no lint) and build one side of a diff."""
+    from generator.build import build
+    from generator.errors import BlueprintError
+
+    try:
+        org = load(source.path)
+    except BlueprintError as error:
+        raise BlueprintError(source.relabel(error.findings)) from None
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(source.relabel(findings))
+    return org, build(org)
 
 
 @dataclass

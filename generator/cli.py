@@ -10,15 +10,20 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
 from generator.errors import BlueprintError, FindingsError, LzgenError, UsageError
 
+if TYPE_CHECKING:
+    from generator.diff import Diff
+
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 EXIT_NOT_MET = 4  # `check`: some recommendations are neither met nor excepted
+# lzgen diff: changes found, none at or above --fail-on; changes at or above it.
+EXIT_DIFF_CHANGES, EXIT_DIFF_GATED = 5, 6
 
 app = typer.Typer(
     name="lzgen",
@@ -69,17 +74,20 @@ def generate(
 
 @app.command()
 def validate(
-    blueprint: BlueprintArg,
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="One or more blueprint YAML files (checked in order; stops at the first "
+             "invalid one).", show_default=False)],
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
 ) -> int:
     """Everything `generate` does, without writing anything."""
     from generator import api
 
-    result = api.validate(blueprint, lint=not no_lint)
-    _print_findings(result.findings, fmt)
-    if fmt is Format.text:
-        print(f"{blueprint}: valid")
+    for blueprint in blueprints:
+        result = api.validate(blueprint, lint=not no_lint)
+        _print_findings(result.findings, fmt)
+        if fmt is Format.text:
+            print(f"{blueprint}: valid")
     return EXIT_OK
 
 
@@ -103,6 +111,66 @@ def check(
     result = api.scorecard(blueprint)
     print(render_scorecard(result.card, fmt.value))
     return EXIT_OK if result.card.all_met else EXIT_NOT_MET
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    destructive = "destructive"
+    weakens = "weakens"
+
+
+@app.command()
+def diff(
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="BASE.yaml HEAD.yaml, or only HEAD.yaml with --base.", show_default=False)],
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git revision of the base: HEAD.yaml as it was there.")] = None,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="Git revision of the head (default: the file as it is).")] = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
+                                            help="text, markdown or json.")] = DiffFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
+    ] = FailOn.destructive,
+) -> int:
+    """What a blueprint change does to the organization: exit 0 none, 5 changes, 6 risky."""
+    from generator import api
+    from generator.diff.sources import Source
+    from generator.errors import UsageError
+
+    if len(blueprints) == 2 and base is None and head is None:
+        base_source, head_source = Source(blueprints[0]), Source(blueprints[1])
+    elif len(blueprints) == 1 and base is not None:
+        base_source, head_source = Source(blueprints[0], base), Source(blueprints[0], head)
+    else:
+        raise UsageError("lzgen diff takes BASE.yaml HEAD.yaml, or HEAD.yaml with --base REV",
+                         "e.g. lzgen diff --base origin/main blueprints/example.yaml")
+    result = api.diff(base_source, head_source)
+    _print_diff(result, fmt)
+    risk = result.risk
+    if risk is None:
+        return EXIT_OK
+    gate = 2 if fail_on is FailOn.destructive else 1
+    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+
+
+def _print_diff(result: Diff, fmt: DiffFormat) -> None:
+    from generator.diff.writers import render, text_lines
+
+    if fmt is DiffFormat.text and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False)
+        for style, line in text_lines(result):
+            console.print(Text(line, style=style or ""), soft_wrap=True)
+        return
+    sys.stdout.write(render(result, fmt.value))
 
 
 @app.command()

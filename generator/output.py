@@ -29,9 +29,10 @@ DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
 
 def document_renderers() -> list[DocumentRenderer]:
     """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.docs.organization import organization_readme
     from generator.runbooks import root_credentials
 
-    return [root_credentials]
+    return [organization_readme, root_credentials]
 
 
 def dump_json(data: Any) -> str:

@@ -172,8 +172,9 @@ def test_example_deploys_to_what_the_blueprint_says(
     names = [s["stack_name"] for s in manifest["stacks"]]
     assert stack_states(emulator) == dict.fromkeys(names, ("CREATE_COMPLETE", True))
     assert report.stacks == dict.fromkeys(names, "created")
-    assert "lzgen-acme-ous-level1: create (12 changes)" in run.text
-    assert "OuSecurity" in run.text and "Organizations::OrganizationalUnit" in run.text
+    assert "lzgen diff: lzgen-acme-ous-level1 as deployed -> change set lzgen-" in run.text
+    assert ("lzgen-acme-ous-level1: OuSecurity [AWS::Organizations::OrganizationalUnit] added "
+            "+ its ID parameter -> create") in run.text
     assert_contacts_and_root_access(emulator)
     assert_stackset_instances(emulator, manifest)
 
@@ -422,7 +423,8 @@ def test_deploy_local_runs_the_walkthrough_from_the_command_line(
     # moto keeps its state per process: the fixture empties it, as a fresh `lzgen` would be.
     assert main(["deploy", str(example_output), "--local", "--yes"]) == 0
     out = capsys.readouterr().out
-    assert out.index("create (12 changes)") < out.index("OuSecurity") < out.index("summary")
+    first = out.index("lzgen diff: lzgen-acme-ous-level1 as deployed")
+    assert first < out.index("OuSecurity") < out.index("CREATE_COMPLETE") < out.index("summary")
     assert "CREATE_COMPLETE" in out
     assert out.count("created") >= 7
 

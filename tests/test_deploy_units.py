@@ -250,3 +250,25 @@ def test_missing_credentials_are_an_aws_error_with_a_hint(
     with pytest.raises(AwsError, match="no AWS credentials found") as caught:
         gateway.account_id()
     assert "--profile" in caught.value.hint
+
+
+def test_a_change_set_is_shown_with_the_writers_of_lzgen_diff() -> None:
+    from generator.aws.changes import as_diff
+    from generator.diff.writers import as_text
+
+    changes = [ResourceChange("AccountX", ACCOUNT, "Remove"),
+               ResourceChange("AccountXIdParameter", "AWS::SSM::Parameter", "Remove"),
+               ResourceChange("OuA", OU, "Modify", "True", properties=("ParentId",)),
+               ResourceChange("OuB", OU, "Modify", "False", properties=("Tags",))]
+    old = {"AccountX": {"DeletionPolicy": "Retain"}}
+    diff = as_diff("lzgen-acme-accounts-01", "lzgen-1", changes, old)
+    effects = {r.logical_id: (r.effect, r.risk.value, r.companion_of) for r in diff.resources}
+    assert effects == {"AccountX": ("retain", "destructive", ""),
+                       "AccountXIdParameter": ("delete", "routine", "AccountX"),
+                       "OuA": ("replace", "destructive", ""),
+                       "OuB": ("update", "routine", "")}
+    text = as_text(diff)
+    assert "DESTRUCTIVE changes (2 destructive" in text
+    assert ("[destructive] lzgen-acme-accounts-01: AccountX [AWS::Organizations::Account] "
+            "removed + its ID parameter -> retain (not deleted)") in text
+    assert text.index("OuA") < text.index("OuB")  # destructive first

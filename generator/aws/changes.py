@@ -69,29 +69,57 @@ def destructive(changes: Iterable[ResourceChange]) -> list[ResourceChange]:
     return [c for c in changes if c.destructive]
 
 
-_ACTION_STYLE = {"Add": "green", "Modify": "yellow", "Remove": "red", "Import": "cyan"}
+_ACTIONS = {"Add": "added", "Remove": "removed", "Modify": "modified"}
+_RETAINED = ("Retain", "RetainExceptOnCreate")
+ID_PARAMETER_SUFFIX = "IdParameter"  # generator/build/ids.py: the SSM parameter of an ID
 
 
-def changes_table(title: str, changes: list[ResourceChange]) -> Any:
-    """A rich Table: resource, type, action, and for modifications replacement and the
-    changed properties."""
-    from rich import box
-    from rich.table import Table
+def as_diff(stack: str, change_set: str, changes: list[ResourceChange],
+            old_resources: dict[str, Any]) -> Any:
+    """The change set as a `generator.diff` Diff, so that deploy shows it with the writers of
+    `lzgen diff`: the same words, risks and order (destructive first)."""
+    from generator.diff.model import Diff, Risk
+    from generator.diff.model import ResourceChange as DiffResource
 
-    modifies = any(c.action == "Modify" for c in changes)
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("resource", no_wrap=True)
-    table.add_column("type", no_wrap=True)
-    table.add_column("action", no_wrap=True)
-    if modifies:
-        table.add_column("replacement", no_wrap=True)
-        table.add_column("properties", overflow="fold")
+    owners = {c.logical_id for c in changes}
+    resources = []
     for change in changes:
-        style = "bold red" if change.destructive else _ACTION_STYLE.get(change.action, "")
-        row = [change.logical_id, change.resource_type.removeprefix("AWS::"),
-               f"[{style}]{change.what if change.destructive else change.action}[/]"]
-        if modifies:
-            row += [change.replacement if change.action == "Modify" else "",
-                    ", ".join(change.properties)]
-        table.add_row(*row)
-    return table
+        owner = change.logical_id.removesuffix(ID_PARAMETER_SUFFIX)
+        companion = owner if owner != change.logical_id and owner in owners else ""
+        retained = (old_resources.get(change.logical_id) or {}).get("DeletionPolicy") in _RETAINED
+        resources.append(DiffResource(
+            stack=stack, logical_id=change.logical_id,
+            resource_type=change.resource_type,
+            action=_ACTIONS.get(change.action, change.action.lower()),
+            effect=_effect(change, retained),
+            risk=Risk.DESTRUCTIVE if change.destructive else Risk.ROUTINE,
+            reason=_reason(change, retained), properties=change.properties,
+            companion_of=companion))
+    return Diff(base=f"{stack} as deployed", head=f"change set {change_set}",
+                resources=tuple(resources))
+
+
+def _effect(change: ResourceChange, retained: bool) -> str:
+    if change.action == "Add":
+        return "create"
+    if change.action == "Remove":
+        return "retain" if retained else "delete"
+    if change.action == "Modify":
+        return "replace" if change.replaces else "update"
+    return change.action.lower()
+
+
+def _reason(change: ResourceChange, retained: bool) -> str:
+    if change.action == "Add":
+        return "new in the template"
+    if change.action == "Remove":
+        kept = "; kept in AWS (DeletionPolicy Retain) but no longer managed" if retained else ""
+        refused = "; deploy refuses it without --allow-destructive" if change.destructive else ""
+        return f"no longer in the template{kept}{refused}"
+    if change.action == "Modify":
+        how = {"True": "CloudFormation replaces it",
+               "Conditional": "CloudFormation may replace it (decided while it runs)"}.get(
+            change.replacement, "updated in place")
+        refused = "; deploy refuses it without --allow-destructive" if change.destructive else ""
+        return f"{how}{refused}"
+    return f"change set action {change.action}"

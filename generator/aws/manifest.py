@@ -71,7 +71,7 @@ _TOKEN = re.compile(r"\{\{lzgen:([a-z-]+)(?::([^{}]*))?\}\}")
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else compact_json(value)
     text = _TOKEN.sub(lambda m: m.group(2) or m.group(1), text)
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.aws.changes import ResourceChange, changes_table, destructive, from_change_set
+from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
 from generator.aws.gateway import Gateway
 from generator.aws.manifest import StackPlan
 from generator.aws.tokens import Resolver
@@ -224,8 +224,7 @@ class Stacks:
             raise AwsError(f"change set for {plan.stack_name} failed: {reason}",
                            "fix the cause, then rerun", code="ChangeSetFailed")
         changes = self._changes(plan, name, deployed)
-        self.ui.show(changes_table(f"{plan.stack_name}: {change_type.lower()} "
-                                   f"({len(changes)} changes)", changes))
+        self._show(plan, name, deployed, changes)
         self._refuse_destructive(plan, name, change_type, changes)
         if self.options.dry_run:
             self._discard(plan, name, change_type)
@@ -235,6 +234,13 @@ class Stacks:
             raise RefusedError(f"change set of {plan.stack_name} not executed",
                                "nothing of it ran; rerun when ready")
         return self._execute(plan, name, change_type, len(changes))
+
+    def _show(self, plan: StackPlan, name: str, deployed: DeployedStack | None,
+              changes: list[ResourceChange]) -> None:
+        from generator.diff.writers import text_lines
+
+        old = (deployed.template or {}).get("Resources", {}) if deployed else {}
+        self.ui.styled_lines(text_lines(as_diff(plan.stack_name, name, changes, old)))
 
     def _drop_stale_change_sets(self, plan: StackPlan) -> None:
         listed = self.gateway.pages("cloudformation", "ListChangeSets", "Summaries",

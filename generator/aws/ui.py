@@ -74,6 +74,13 @@ class DeployUi:
     def show(self, renderable: Any) -> None:
         self.console.print(renderable)
 
+    def styled_lines(self, lines: list[tuple[str, str]]) -> None:
+        """(style, text) lines, as the writers of `lzgen diff` make them."""
+        from rich.text import Text
+
+        for style, line in lines:
+            self.console.print(Text(line, style=style or ""), soft_wrap=True)
+
     def confirm(self, question: str) -> bool:
         if self.assume_yes:
             return True
