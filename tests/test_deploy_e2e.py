@@ -163,9 +163,10 @@ def stack_states(emulator: Emulator) -> dict[str, tuple[str, bool]]:
 
 
 def test_example_deploys_to_what_the_blueprint_says(
-        emulator: Emulator, example_output: Path) -> None:
+        emulator: Emulator, example_output: Path, call_counter: CallCounter) -> None:
     run = Run(emulator)
     report = run(example_output)
+    deploy_calls = list(call_counter.calls)
 
     assert read_back(emulator) == expected(EXAMPLE, example_output)
     manifest = json.loads((example_output / "manifest.json").read_text())
@@ -177,6 +178,15 @@ def test_example_deploys_to_what_the_blueprint_says(
             "+ its ID parameter -> create") in run.text
     assert_contacts_and_root_access(emulator)
     assert_stackset_instances(emulator, manifest)
+    assert_deployer_policy_allows(example_output, deploy_calls)
+
+
+def assert_deployer_policy_allows(output: Path, calls: list[Any]) -> None:
+    """Every call the deploy made is an action of output/deployer-policy.json."""
+    policy = json.loads((output / "deployer-policy.json").read_text())
+    allowed = {a.lower() for s in policy["Statement"] for a in s["Action"]}
+    made = {f"{c.service}:{c.operation}".lower() for c in calls}
+    assert made - allowed == {"sts:getcalleridentity"}  # needs no permission
 
 
 def assert_stackset_instances(emulator: Emulator, manifest: dict[str, Any]) -> None:
