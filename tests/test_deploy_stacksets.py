@@ -15,7 +15,7 @@ from rich.console import Console
 from generator import api
 from generator.aws.emulator.local import FAKE_CREDENTIALS
 from generator.aws.gateway import Gateway
-from generator.errors import AwsError, UsageError
+from generator.errors import AwsError, RefusedError, UsageError
 from generator.output import compact_json, dump_json
 from tests.emulator import CallCounter, Emulator
 
@@ -182,3 +182,25 @@ def test_a_template_edited_after_generate_is_refused(tmp_path: Path) -> None:
     (folder / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(UsageError, match="changed since `generate` wrote it"):
         api.deploy(folder, api.DeploySettings(yes=True), gateway=object())  # type: ignore[arg-type]
+
+
+def test_answering_no_executes_nothing(emulator: Emulator, tmp_path: Path,
+                                       call_counter: CallCounter,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    emulator.create_organization()
+    folder = write_output(tmp_path / "output", [])
+    questions: list[str] = []
+    monkeypatch.setattr(typer, "confirm", lambda text, **_: questions.append(text) or False)
+    call_counter.reset()
+
+    with pytest.raises(RefusedError, match="not executed"):
+        api.deploy(folder, api.DeploySettings(poll_seconds=0.0), gateway=Gateway(
+            region="us-east-1", endpoint_url=emulator.endpoint_url,
+            credentials=FAKE_CREDENTIALS), console=Console(file=StringIO()), interactive=True)
+
+    assert questions == ["Execute the change set of lzgen-acme-baseline?"]
+    assert call_counter.count("ExecuteChangeSet") == 0
+    stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
+    assert stacks == []  # the change set and its REVIEW_IN_PROGRESS stack were removed
