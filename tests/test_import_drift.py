@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from generator import api
-from generator.aws.emulator.local import FAKE_CREDENTIALS
 from generator.aws.gateway import Gateway
-from generator.diff import Diff, Risk
+from generator.cli import main
+from generator.diff import Risk
 from generator.model import Organization
 from tests.emulator import Emulator
 from tests.test_deploy_e2e import EXAMPLE, Run, generate
@@ -75,3 +75,55 @@ def test_drift_of_the_deployed_example_is_empty(deployed: Gateway) -> None:
     result = api.drift(EXAMPLE, api.DeploySettings(), gateway=deployed)
     assert result.changes == ()
     assert result.risk is None
+
+
+def by_hand(emulator: Emulator) -> None:
+    """Changes made outside lzgen: an account moved, an SCP detached, a policy edited, an
+    account created."""
+    org = emulator.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = {u["Name"]: u["Id"] for u in org.list_organizational_units_for_parent(
+        ParentId=root)["OrganizationalUnits"]}
+    accounts = {a["Name"]: a["Id"] for a in org.list_accounts()["Accounts"]}
+    policies = {p["Name"]: p["Id"] for p in org.list_policies(
+        Filter="SERVICE_CONTROL_POLICY")["Policies"]}
+    org.move_account(AccountId=accounts["sandbox-builders"], SourceParentId=ous["Sandbox"],
+                     DestinationParentId=ous["Infrastructure"])
+    org.detach_policy(PolicyId=policies["deny-root-user"], TargetId=ous["Sandbox"])
+    edited = {"Version": "2012-10-17", "Statement": [
+        {"Sid": "DenyLeaveOrganization", "Effect": "Deny",
+         "Action": "organizations:LeaveOrganization", "Resource": "*",
+         "Condition": {"ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}}}]}
+    org.update_policy(PolicyId=policies["deny-leave-organization"], Content=json.dumps(edited))
+    org.create_account(AccountName="shadow-it", Email="aws-shadow-it@acme.example")
+
+
+def test_drift_reports_each_change_by_hand_once_with_its_risk(
+        emulator: Emulator, deployed: Gateway) -> None:
+    by_hand(emulator)
+    result = api.drift(EXAMPLE, api.DeploySettings(), gateway=deployed)
+
+    found = sorted((c.kind, c.action, c.subject, c.risk.value) for c in result.changes)
+    assert found == [
+        ("account", "added", "shadow-it", "routine"),
+        ("account", "moved", "sandbox-builders", "weakens-security"),  # loses an SCP
+        ("policy", "changed", "deny-leave-organization", "weakens-security"),  # exempts more
+        ("policy", "detached", "deny-root-user", "weakens-security"),
+    ]
+    assert result.risk is Risk.WEAKENS
+
+
+def test_cli_drift_exit_codes_and_import(emulator: Emulator, deployed: Gateway,
+                                         tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                         ) -> None:
+    endpoint = ["--endpoint-url", emulator.endpoint_url]
+    assert main(["drift", str(EXAMPLE), *endpoint]) == 0
+    by_hand(emulator)
+    capsys.readouterr()
+    assert main(["drift", str(EXAMPLE), "-f", "json", *endpoint]) == 5
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed["changes"]) == 4
+    assert main(["drift", str(EXAMPLE), "--fail-on", "weakens", *endpoint]) == 6
+    target = tmp_path / "org.yaml"
+    assert main(["import", "-o", str(target), "--name", "acme", *endpoint]) == 0
+    assert "shadow-it:" in target.read_text()
