@@ -142,6 +142,7 @@ class DeploySettings:
     yes: bool = False
     allow_destructive: bool = False
     poll_seconds: float = 5.0
+    adopt: bool = False
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -160,7 +161,7 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
     return Deployer(manifest, gateway, ui, options).run()
 
 

@@ -258,6 +258,9 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     allow_destructive: Annotated[bool, typer.Option(
         "--allow-destructive",
         help="Execute change sets that remove or replace accounts, OUs or policies.")] = False,
+    adopt: Annotated[bool, typer.Option(
+        "--adopt", help="Bring OUs, accounts and policies that already exist under new stacks "
+                        "through CloudFormation resource import.")] = False,
     local: Annotated[bool, typer.Option(
         "--local", help="Deploy to a local emulator started for this run (needs moto, "
                         "the `local` extra).")] = False,
@@ -267,7 +270,7 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
 
     settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
                                   dry_run=dry_run, yes=yes,
-                                  allow_destructive=allow_destructive)
+                                  allow_destructive=allow_destructive, adopt=adopt)
     if local:
         if profile or endpoint_url:
             raise UsageError("--local cannot be combined with --profile or --endpoint-url",

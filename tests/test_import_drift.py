@@ -127,3 +127,61 @@ def test_cli_drift_exit_codes_and_import(emulator: Emulator, deployed: Gateway,
     target = tmp_path / "org.yaml"
     assert main(["import", "-o", str(target), "--name", "acme", *endpoint]) == 0
     assert "shadow-it:" in target.read_text()
+
+
+# -- deploy --adopt: the plan of what to import -------------------------------------------------
+
+
+def test_adopt_plans_every_existing_ou_account_and_policy(
+        deployed: Gateway, example_output: Path) -> None:
+    from generator.aws.adopt import plan_import
+    from generator.aws.live import read_live
+    from generator.aws.manifest import load_manifest
+
+    live = read_live(deployed)
+    manifest = load_manifest(example_output)
+    plans = {s.name: plan_import(s.template, live) for s in manifest.stacks}
+
+    imported = {(e["ResourceType"].rpartition(":")[2], e["LogicalResourceId"]):
+                e["ResourceIdentifier"] for p in plans.values() for e in p.resources}
+    kinds = {k for k, _ in imported}
+    assert kinds == {"OrganizationalUnit", "Account", "Policy"}
+    assert imported[("OrganizationalUnit", "OuWorkloadsProd")] == {
+        "Id": live.ous["Workloads/Prod"].id}
+    assert imported[("Account", "AccountLogArchive")] == {
+        "AccountId": live.accounts["log-archive"].id}
+    assert imported[("Policy", "PolicyDenyRootUser")] == {"Id": live.policies["deny-root-user"].id}
+    assert sum(k == "Account" for k, _ in imported) == len(live.accounts)
+    assert sum(k == "OrganizationalUnit" for k, _ in imported) == len(live.ous)
+    for plan in plans.values():  # an IMPORT change set holds only what it imports, retained
+        assert set(plan.template["Resources"]) == {e["LogicalResourceId"] for e in plan.resources}
+        assert all(r["DeletionPolicy"] == "Retain" for r in plan.template["Resources"].values())
+
+
+def test_adopt_of_nothing_live_plans_nothing(deployed: Gateway, example_output: Path) -> None:
+    from dataclasses import replace
+
+    from generator.aws.adopt import plan_import
+    from generator.aws.live import read_live
+    from generator.aws.manifest import load_manifest
+
+    live = replace(read_live(deployed), ous={}, accounts={}, policies={})
+    assert all(plan_import(s.template, live).is_empty
+               for s in load_manifest(example_output).stacks)
+
+
+def test_deploy_adopt_against_the_emulator_stops_with_a_clear_error(
+        emulator: Emulator, example_output: Path) -> None:
+    """An OU made by hand, then `deploy --adopt`: moto accepts the IMPORT change set but
+    ignores ResourcesToImport, and deploy notices that the stack's OU is not the existing
+    one and says so."""
+    from generator.errors import AwsError
+
+    emulator.create_organization()
+    org = emulator.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    org.create_organizational_unit(ParentId=root, Name="Security")
+    with pytest.raises(AwsError) as error:
+        Run(emulator)(example_output, adopt=True)
+    assert error.value.code in ("ImportUnsupported", "ImportFailed")
+    assert "lzgen-acme-ous-level1" in error.value.message
