@@ -20,6 +20,7 @@ from generator.model import Organization
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+DEPLOYER_POLICY = "deployer-policy.json"
 _TOKEN = re.compile(r"(\{\{lzgen:([a-z-]+)(?::[^{}]*)?\}\})")
 
 # A document renderer returns the documents it writes (relative path -> text), or none.
@@ -28,9 +29,10 @@ DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
 
 def document_renderers() -> list[DocumentRenderer]:
     """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.docs.organization import organization_readme
     from generator.runbooks import root_credentials
 
-    return [root_credentials]
+    return [organization_readme, root_credentials]
 
 
 def dump_json(data: Any) -> str:
@@ -63,8 +65,16 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stackset_file(body.name)] = dump_json(body.template)
     for renderer in document_renderers():
         files.update(renderer(org, build))
-    files[MANIFEST] = dump_json(_manifest(org, build, files))
+    manifest = _manifest(org, build, files)
+    files[MANIFEST] = dump_json(manifest)
+    files[DEPLOYER_POLICY] = dump_json(_deployer_policy(manifest, build))
     return dict(sorted(files.items()))
+
+
+def _deployer_policy(manifest: dict[str, Any], build: Build) -> dict[str, Any]:
+    from generator.aws.policy import deployer_policy
+
+    return deployer_policy(manifest, {s.name: s.template for s in build.stacks})
 
 
 def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list[LintJob]:

@@ -28,9 +28,9 @@ from moto.core.common_models import CloudFormationModel
 from moto.events.utils import EventTemplateParser
 from moto.sns.models import sns_backends
 
+from generator.aws.emulator.models import install
 from tests.baseline_helpers import API_CALL, SIGN_IN, baseline_blueprint, generate, manifest
 from tests.emulator import Emulator
-from tests.emulator.models import install
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SNS..TopicPolicy")
 
