@@ -568,7 +568,12 @@ def _sections(base: Organization | None, head: Organization) -> list[Change]:
 
 
 def _dump(value: Any) -> Any:
-    return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
+    """Plain JSON data of a section; `exceptions` is a mapping of models, not a model."""
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, Mapping):
+        return {key: _dump(item) for key, item in value.items()}
+    return value
 
 
 def _turned_off(before: Any, after: Any, path: tuple[str, ...]) -> list[str]:
