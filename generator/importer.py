@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml.representer import SafeRepresenter
+
 from generator.aws.live import LiveOrganization, LivePolicy
 from generator.baseline import SERVICE_PRINCIPALS
 from generator.blueprint.model import Environment, Purpose
@@ -368,12 +370,31 @@ def _comment(text: str) -> list[str]:
     return [f"# {line}" for line in textwrap.wrap(text, 96)] if text else []
 
 
+# Text that reads back as itself when written plain; anything else is double-quoted, with
+# escapes. ruamel writes some text plain that its own parser refuses (a key ':x' in a flow
+# mapping) or changes (U+2028 inside single quotes becomes a line break).
+_PLAIN_TEXT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_ ./@+=-]*(?<! )$")
+
+
+class _QuotingRepresenter(SafeRepresenter):
+    pass
+
+
+def _represent_text(representer: Any, text: str) -> Any:
+    style = None if _PLAIN_TEXT.match(text) else '"'
+    return representer.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_QuotingRepresenter.add_representer(str, _represent_text)
+
+
 def _yaml(key: str, value: Any) -> list[str]:
     from io import StringIO
 
     from ruamel.yaml import YAML
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.Representer = _QuotingRepresenter
     yaml.default_flow_style = None  # leaves in flow style, the rest in blocks
     yaml.width = 100
     stream = StringIO()

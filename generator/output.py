@@ -35,13 +35,26 @@ def document_renderers() -> list[DocumentRenderer]:
     return [organization_readme, root_credentials]
 
 
+# Characters a YAML 1.1 reader takes for line breaks, even inside a JSON string: a template
+# reader that tries YAML first (moto's does) would fold them and the spaces before them.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def _escape_line_breaks(text: str) -> str:
+    for char, escape in _LINE_BREAKS.items():
+        text = text.replace(char, escape)  # JSON text holds them only inside strings
+    return text
+
+
 def dump_json(data: Any) -> str:
     """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return _escape_line_breaks(json.dumps(data, indent=2, sort_keys=True,
+                                          ensure_ascii=False)) + "\n"
 
 
 def compact_json(data: Any) -> str:
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _escape_line_breaks(json.dumps(data, sort_keys=True, separators=(",", ":"),
+                                          ensure_ascii=False))
 
 
 def stack_file(name: str) -> str:

@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
 from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, MfaDeviceType, Purpose
@@ -39,10 +39,11 @@ THOROUGH_FACTOR = 10
 PROFILE_ENV = "LZGEN_HYPOTHESIS_PROFILE"
 
 
-def examples(ci_count: int) -> settings:
+def examples(ci_count: int, *also_suppress: HealthCheck) -> settings:
     """Settings for a property run `ci_count` times in CI, more under the thorough profile."""
     factor = THOROUGH_FACTOR if os.environ.get(PROFILE_ENV) == "thorough" else 1
-    return settings(max_examples=ci_count * factor)
+    suppressed = [*settings.default.suppress_health_check, *also_suppress]
+    return settings(max_examples=ci_count * factor, suppress_health_check=suppressed)
 
 
 # A few real regions (cfn-lint knows them; few, so that its per-region runners stay cached).
