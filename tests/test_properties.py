@@ -31,8 +31,9 @@ Data = dict[str, Any]
 
 
 def write(folder: Path, data: Data, fmt: str, name: str = "blueprint") -> Path:
-    """The blueprint as a file: YAML from tests/emit.py, or JSON (which is YAML too)."""
-    path = folder / f"{name}.{fmt}"
+    """The blueprint as a file: YAML from tests/emit.py, or JSON (which is YAML too). The
+    name does not change with the format: the output names the blueprint's file."""
+    path = folder / f"{name}.yaml"
     if fmt == "json":
         path.write_text(json.dumps(data, indent=1, default=str), encoding="utf-8")
     else:
