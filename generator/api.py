@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.errors import FindingsError
 from generator.findings import Finding, sorted_findings
 from generator.model import Organization
+
+if TYPE_CHECKING:
+    from generator.lint import LintPool
 
 
 @dataclass
@@ -37,9 +40,24 @@ def check(org: Organization) -> list[Finding]:
     return run_checks(org)
 
 
-def validate(path: Path, lint: bool = True) -> Result:
-    """Everything `generate` does except writing. Raises FindingsError on any error."""
+def validate(path: Path, lint: bool = True, cache: bool = True) -> Result:
+    """Everything `generate` does except writing. Raises FindingsError on any error.
+
+    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py)."""
+    from generator.lint import LintPool
+
     org = load(path)
+    with LintPool() as pool:
+        if lint and len(org.accounts) + len(org.ous) >= WARM_LINT_AT:
+            pool.warm((org.blueprint.organization.home_region,))
+        return _check_build_lint(org, pool if lint else None, cache)
+
+
+# From this many accounts and OUs on, a worker loads cfn-lint while the templates are built.
+WARM_LINT_AT = 200
+
+
+def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> Result:
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
@@ -48,19 +66,21 @@ def validate(path: Path, lint: bool = True) -> Result:
 
     built = build(org)
     files = render_files(org, built)
-    if lint:
-        from generator.lint import lint_all
+    if pool is not None:
+        from generator.lint import LintCache, default_cache_dir, lint_all
 
-        findings = sorted_findings(findings + lint_all(lint_jobs(org, built, files)))
+        lint_cache = LintCache(default_cache_dir()) if cache else None
+        findings = sorted_findings(findings + lint_all(lint_jobs(org, built, files), lint_cache,
+                                                       pool))
         if any(f.is_error for f in findings):
             raise FindingsError(findings)
     return Result(org, findings, files)
 
 
-def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
+def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -> Result:
     from generator.output import write_atomically
 
-    result = validate(path, lint=lint)
+    result = validate(path, lint=lint, cache=cache)
     write_atomically(out_dir, result.files)
     return result
 
