@@ -1,4 +1,4 @@
-"""What the CLI and the tests call: validate, generate and schema."""
+"""What the CLI and the tests call: validate, generate, scorecard and schema."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from generator.model import Organization
 
 if TYPE_CHECKING:
     from generator.lint import LintPool
+    from generator.scorecard import Scorecard
 
 
 @dataclass
@@ -83,6 +84,25 @@ def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -
     result = validate(path, lint=lint, cache=cache)
     write_atomically(out_dir, result.files)
     return result
+
+
+@dataclass
+class ScoreResult:
+    org: Organization
+    findings: list[Finding]
+    card: Scorecard
+
+
+def scorecard(path: Path) -> ScoreResult:
+    """Score the blueprint against every seed recommendation. Raises FindingsError on errors."""
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    from generator.build import build
+    from generator.scorecard import evaluate
+
+    return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
 def schema() -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typer.exceptions import TyperException
 from generator.errors import BlueprintError, FindingsError, LzgenError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+EXIT_NOT_MET = 4  # `check`: some recommendations are neither met nor excepted
 
 app = typer.Typer(
     name="lzgen",
@@ -84,6 +85,28 @@ def validate(
     if fmt is Format.text:
         print(f"{blueprint}: valid")
     return EXIT_OK
+
+
+class CardFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def check(
+    blueprint: BlueprintArg,
+    fmt: Annotated[CardFormat, typer.Option("--format", "-f",
+                                            help="text, markdown (a pull-request comment) "
+                                                 "or json.")] = CardFormat.text,
+) -> int:
+    """Score the blueprint against every recommendation of AWS's multi-account best practices."""
+    from generator import api
+    from generator.scorecard_report import render_scorecard
+
+    result = api.scorecard(blueprint)
+    print(render_scorecard(result.card, fmt.value))
+    return EXIT_OK if result.card.all_met else EXIT_NOT_MET
 
 
 @app.command()

@@ -6,7 +6,7 @@ import hashlib
 import json
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,16 @@ from generator.model import Organization
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+
+# A document renderer returns the documents it writes (relative path -> text), or none.
+DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
+
+
+def document_renderers() -> list[DocumentRenderer]:
+    """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.runbooks import root_credentials
+
+    return [root_credentials]
 
 
 def dump_json(data: Any) -> str:
@@ -49,6 +59,8 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stack_file(stack.name)] = dump_json(stack.template)
     for body in build.stacksets:
         files[stackset_file(body.name)] = dump_json(body.template)
+    for renderer in document_renderers():
+        files.update(renderer(org, build))
     files[MANIFEST] = dump_json(_manifest(org, build, files))
     return dict(sorted(files.items()))
 

@@ -27,6 +27,9 @@ def synthetic_blueprint(accounts: int, ous: int, policies: int = 50,
         top_unit = account["ou"].split("/")[0]
         account["environment"] = tree[top_unit]["environment"]
         del name
+    for purpose in ("log-archive", "security-tooling", "network"):
+        accounts_map[purpose] = {"email": f"aws-{purpose}@big.example", "ou": "root",
+                                 "purpose": purpose}
     policy_map: dict[str, Any] = {}
     for p in range(policies):
         target = paths[p % len(paths)]

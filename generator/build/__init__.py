@@ -13,10 +13,11 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 
 
 def _builders() -> list[Builder]:
+    from generator.build.contacts import build_contacts
     from generator.build.organization import build_organization
     from generator.build.steps import build_api_steps
 
-    return [build_organization, build_api_steps]
+    return [build_organization, build_api_steps, build_contacts]
 
 
 def build(org: Organization) -> Build:
@@ -27,7 +28,24 @@ def build(org: Organization) -> Build:
     for stack in result.stacks:
         stack.region = stack.region or home
     result.stacks = _in_deploy_order(result.stacks)
+    # Prepare steps run before the stacks, after steps later: list them in that order.
+    result.api_steps = sorted(_without_repeats(result.api_steps),
+                              key=lambda step: step.phase != "prepare")
     return result
+
+
+def _without_repeats(steps: list[ApiStep]) -> list[ApiStep]:
+    """The first of each call: builders may each need, say, the same trusted access."""
+    from generator.output import compact_json
+
+    seen: set[tuple[str, str, str, str]] = set()
+    kept: list[ApiStep] = []
+    for step in steps:
+        key = (step.phase, step.service, step.action, compact_json(step.parameters))
+        if key not in seen:
+            seen.add(key)
+            kept.append(step)
+    return kept
 
 
 def _in_deploy_order(stacks: list[Stack]) -> list[Stack]:

@@ -9,6 +9,11 @@ from typing import Any
 ROOT_ID = "{{lzgen:root-id}}"
 
 
+def account_id(name: str) -> str:
+    """The ID of the member account NAME in an API step's parameters; deploy resolves it."""
+    return "{{lzgen:account-id:" + name + "}}"
+
+
 @dataclass
 class Stack:
     """One CloudFormation stack deployed in the management account."""

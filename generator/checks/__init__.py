@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 # Importing the rule modules registers their rules.
-from generator.checks import names, policies, references, structure, tags  # noqa: F401
+from generator.checks import (  # noqa: F401
+    contacts,
+    exceptions,
+    names,
+    policies,
+    references,
+    root_access,
+    structure,
+    tags,
+    workloads,
+)
 from generator.checks.registry import RULES, Rule, run_checks
 
 __all__ = ["RULES", "Rule", "run_checks"]

@@ -1,0 +1,149 @@
+"""The root credentials runbook: every step of the seed, the accounts and their test dates."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from generator import api
+from generator.build import build
+from generator.runbooks import ROOT_CREDENTIALS, access_test_dates, add_months
+from generator.scorecard import anchor
+from tests.helpers import BLUEPRINTS, FIXTURES
+
+
+def runbook(path: Path) -> str:
+    return api.validate(path, lint=False).files[ROOT_CREDENTIALS]
+
+
+@pytest.fixture(scope="module")
+def text() -> str:
+    return runbook(FIXTURES / "root-access.yaml")
+
+
+def section(text: str, heading: str) -> str:
+    """The body of one section: from its heading to the next heading of its level or above."""
+    level = len(heading) - len(heading.lstrip("#"))
+    start = text.index(heading + "\n")
+    rest = text[start + len(heading):]
+    end = re.search(rf"^#{{1,{level}}} ", rest, re.MULTILINE)
+    return rest[: end.start()] if end else rest
+
+
+# Each step of the seed's "Account and credentials" part: the section that carries it out and
+# words that must be in it.
+SEED_STEPS = [
+    ("## The root password", ["own password", "long and random", "never reused",
+                              "CorpVault (on-premises)", "without any of the AWS accounts",
+                              "2 custodians acting together", "logs every access"]),
+    ("## Using the root user", ["Tasks that require root user credentials", "record of use",
+                                "custodians open", "centralized root access"]),
+    ("## Recording each use", ["who did what", "vault opened by", "MFA device held by",
+                               "signed in by"]),
+    ("## Exceptions and unforeseen events", ["Troubleshooting AWS Management Console sign-in",
+                                             "MFA device is lost", "password is lost"]),
+    ("## Access tests", ["every 3", "contact phone", "send it a text message", "root email",
+                         "each MFA device", "battery"]),
+    ("## MFA devices", ["2 MFA devices", "fido2, hardware_totp", "eight", "FIDO2",
+                        "apart from the password vault", "Safe B, building 2", "logged"]),
+    ("### What fires", ["alerts.root_activity"]),
+    ("### When an alert fires", ["record of use", "custodians", "escalate"]),
+    ("### Escalating", ["Security on-call", "security incident", "AWS Support",
+                        "Report suspicious emails", "Vulnerability reporting"]),
+    ("## Recovery phone", ["dedicated", "SIM card", "physical phone", "Safe C, building 3",
+                           "IT telecom", "confidential", "When the number changes",
+                           "PutContactInformation"]),
+    ("## Root email addresses", ["group address", "fx.example", "several people"]),
+    ("## Who takes part", ["security-lead, cloud-lead", "aws-security@fx.example"]),
+]
+
+
+@pytest.mark.parametrize("heading, words", SEED_STEPS, ids=[h for h, _ in SEED_STEPS])
+def test_runbook_covers_each_step_of_the_seed(text: str, heading: str, words: list[str]) -> None:
+    body = section(text, heading)
+    missing = [w for w in words if w.lower() not in body.lower()]
+    assert missing == []
+
+
+def test_account_table_lists_every_account_with_its_test_dates(text: str) -> None:
+    table = section(text, "## Accounts and test dates")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "---" not in line]
+    names = [row.split("|")[1].strip() for row in rows[1:]]
+    assert names == ["fx-management", "app", "log-archive", "network", "security-tooling"]
+    for row in rows[1:]:
+        assert "2026-01-05, 2026-04-05, 2026-07-05, 2026-10-05" in row
+        assert "2 devices: fido2 (primary), hardware_totp" in row
+    assert "| fx-management | management account | aws-management@fx.example |" in table
+
+
+def test_dates_count_from_the_start_date_never_from_today(tmp_path: Path) -> None:
+    text = (FIXTURES / "root-access.yaml").read_text().replace(
+        "start_date: 2026-01-05", "start_date: 2031-08-31").replace(
+        "test_interval_months: 3", "test_interval_months: 2")
+    path = tmp_path / "later.yaml"
+    path.write_text(text)
+    assert "2031-08-31, 2031-10-31, 2031-12-31, 2032-02-29" in runbook(path)
+
+
+def test_months_are_added_without_drift() -> None:
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 12, 15), 12) == date(2027, 12, 15)
+    plan = api.load(FIXTURES / "root-access.yaml").blueprint.root_access
+    assert plan is not None
+    assert access_test_dates(plan) == [date(2026, 1, 5), date(2026, 4, 5), date(2026, 7, 5),
+                                       date(2026, 10, 5)]
+
+
+def test_warnings_of_the_plan_reach_the_runbook(tmp_path: Path) -> None:
+    text = (FIXTURES / "root-access.yaml").read_text().replace(
+        "    custodians: [security-lead, cloud-lead]\n",
+        "    custodians: [security-lead, cloud-lead]\n    depends_on_aws: true\n"
+        "    access_logged: false\n").replace("primary: fido2", "primary: hardware_totp")
+    path = tmp_path / "risky.yaml"
+    path.write_text(text)
+    body = runbook(path)
+    assert "**Warning:** the blueprint says this vault depends on AWS" in body
+    assert "**Warning:** the blueprint says access to the vault is not logged" in body
+    assert "runs on a battery, so a battery-free device" in body
+
+
+def test_runbook_names_the_alert_resources_found_in_the_build() -> None:
+    from generator.build import Stack
+
+    org = api.load(FIXTURES / "root-access.yaml")
+    built = build(org)
+    built.stacks.append(Stack("alerts", {"Resources": {
+        "RootActivity": {"Type": "AWS::Events::Rule", "Properties": {"EventPattern": {
+            "detail": {"userIdentity": {"type": ["Root"]}}}}},
+        "Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {}}}}, "alerts"))
+    from generator.runbooks import root_credentials
+
+    body = root_credentials(org, built)[ROOT_CREDENTIALS]
+    fires = section(body, "### What fires")
+    assert "stacks/alerts.json#RootActivity" in fires
+    assert "stacks/alerts.json#Trail" in fires
+
+
+def test_headings_have_the_anchors_the_scorecard_links_to(text: str) -> None:
+    anchors = {anchor(line.lstrip("#")) for line in text.splitlines() if line.startswith("#")}
+    assert {"the-root-password", "recording-each-use", "exceptions-and-unforeseen-events",
+            "access-tests", "who-takes-part", "mfa-devices", "when-an-alert-fires",
+            "recovery-phone"} <= anchors
+
+
+def test_no_runbook_without_a_root_access_plan() -> None:
+    files = api.validate(FIXTURES / "base.yaml", lint=False).files
+    assert not [f for f in files if f.startswith("runbooks/")]
+
+
+def test_runbook_is_byte_identical_across_runs() -> None:
+    first = runbook(BLUEPRINTS / "example.yaml")
+    from generator.render import environment
+
+    environment.cache_clear()
+    assert runbook(BLUEPRINTS / "example.yaml") == first
+    assert first.endswith("\n") and not first.endswith("\n\n")
