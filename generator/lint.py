@@ -122,6 +122,10 @@ class LintPool:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
+    @property
+    def workers_started(self) -> bool:
+        return self._executor is not None
+
     def warm(self, regions: tuple[str, ...]) -> None:
         if self.workers >= 2:
             with contextlib.suppress(OSError, RuntimeError):
@@ -216,9 +220,12 @@ class LintCache:
         self.folder = folder
         self.hits = 0
         self.misses = 0
+        self._environment: str | None = None  # read once per cache, that is once per run
 
     def key(self, job: LintJob) -> str:
-        digest = hashlib.sha256(_environment_fingerprint().encode())
+        if self._environment is None:
+            self._environment = environment_fingerprint()
+        digest = hashlib.sha256(self._environment.encode())
         digest.update(b"\0" + ",".join(job.regions).encode() + b"\0")
         digest.update(job.text.encode("utf-8"))
         return digest.hexdigest()
@@ -257,20 +264,15 @@ def _raw_from_json(item: Any) -> RawMatch:
     return (str(rule_id), str(message), int(line), int(column), str(source))
 
 
-def _environment_fingerprint() -> str:
-    return _fingerprint(Path.home(), Path.cwd(), _cfnlint_cache())
-
-
-@lru_cache(maxsize=8)
-def _fingerprint(home: Path, cwd: Path, downloaded_schemas: Path) -> str:
+def environment_fingerprint() -> str:
     """What, besides the template and regions, decides cfn-lint's results (found without
     importing cfn-lint, which takes a second)."""
     parts = [f"lzgen-lint-cache {CACHE_FORMAT}", f"cfn-lint {metadata.version('cfn-lint')}"]
     spec = util.find_spec("cfnlint")
     packages = list(spec.submodule_search_locations or []) if spec else []
     schema_versions = [Path(p) / "data" / "schemas" / "version.json" for p in packages]
-    schema_versions.append(downloaded_schemas / "version.json")
-    configs = [folder / name for folder in (home, cwd)
+    schema_versions.append(_cfnlint_cache() / "version.json")
+    configs = [folder / name for folder in (Path.home(), Path.cwd())
                for name in (".cfnlintrc", ".cfnlintrc.yaml", ".cfnlintrc.yml")]
     parts += [f"{path}: {_digest_or_missing(path)}" for path in schema_versions + configs]
     return "\n".join(parts)
