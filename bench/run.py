@@ -90,7 +90,6 @@ def measure(command: list[str], env: dict[str, str] | None = None, tree: bool = 
 # subprocess reaps its children with os.waitpid, which drops their resource usage; this hook
 # reaps them with os.wait4 instead and keeps it by process id.
 _CHILD_USAGE: dict[int, tuple[float, int]] = {}
-_waitpid = os.waitpid
 
 
 def _wait4_keeping_usage(pid: int, options: int) -> tuple[int, int]:
@@ -100,8 +99,6 @@ def _wait4_keeping_usage(pid: int, options: int) -> tuple[int, int]:
         _CHILD_USAGE[found] = (usage.ru_utime + usage.ru_stime, usage.ru_maxrss * rss_unit)
     return found, status
 
-
-os.waitpid = _wait4_keeping_usage
 
 
 class _TreeSampler:
@@ -146,21 +143,25 @@ class _TreeSampler:
 
 
 class Bench:
-    def __init__(self, budget: float, runs: int, work: Path) -> None:
+    def __init__(self, budget: float, work: Path) -> None:
         self.started = time.perf_counter()
-        self.budget, self.runs, self.work = budget, runs, work
+        self.budget, self.work = budget, work
         self.figures: dict[tuple[str, int], Figure] = {}
 
     def left(self) -> float:
         return self.budget - (time.perf_counter() - self.started)
 
+    def figure(self, name: str, size: int) -> Figure:
+        return self.figures.setdefault((name, size), Figure())
+
     def repeat(self, name: str, size: int, runs: int, one: Callable[[int], Sample]) -> Figure:
-        """Up to `runs` runs; fewer when the time budget would not allow them."""
-        figure = self.figures.setdefault((name, size), Figure())
-        for index in range(max(1, runs * self.runs // 3)):
-            if index and figure.samples and self.left() < figure.samples[-1].wall * 4:
+        """Run until the figure has `runs` samples; stop early when the time budget would not
+        allow another run (a figure always gets at least one)."""
+        figure = self.figure(name, size)
+        while len(figure.samples) < runs:
+            if figure.samples and self.left() < figure.samples[-1].wall * 2:
                 break
-            figure.samples.append(one(index))
+            figure.samples.append(one(len(figure.samples)))
         return figure
 
     def blueprint(self, accounts: int, ous: int, changed: int | None = None) -> Path:
@@ -194,44 +195,48 @@ def commands() -> set[str]:
 
 def bench_size(bench: Bench, accounts: int, ous: int, available: set[str],
                quick: bool) -> None:
+    """The lint figures first (the targets compare them, so they run close together), then the
+    fast ones."""
     bp = bench.blueprint(accounts, ous)
     out = str(bench.work / f"out-{accounts}")
-    big = accounts >= 5000
-    slow_runs = 1 if quick else (2 if big else 3)
-    fast_runs = 1 if quick else (3 if big else 5)
+    runs, slow_runs = (1, 1) if quick else (3, 2)
     no_cache = bench.cache_dir(f"none-{accounts}")
-
-    bench.repeat("generate --no-lint", accounts, fast_runs, lambda _: measure(
-        [LZGEN, "generate", str(bp), "-o", out, "--no-lint"], no_cache))
-    bench.repeat("validate --no-lint", accounts, fast_runs, lambda _: measure(
-        [LZGEN, "validate", str(bp), "--no-lint"], no_cache))
+    warm: dict[str, str] = {}
 
     def cold_then_changed(index: int) -> Sample:
+        """An empty cache, then one account changed: the second run reuses the first's."""
         env = bench.cache_dir(f"cold-{accounts}-{index}")
         sample = measure([LZGEN, "generate", str(bp), "-o", out], env, tree=True)
         changed = bench.blueprint(accounts, ous, changed=7 + index * 1000)
-        bench.figures.setdefault(("generate, one account changed", accounts), Figure()) \
-            .samples.append(measure([LZGEN, "generate", str(changed), "-o", out], env))
-        bench.last_cache = env  # type: ignore[attr-defined]
+        bench.figure("generate, one account changed", accounts).samples.append(
+            measure([LZGEN, "generate", str(changed), "-o", out], env))
+        warm.update(env)
         return sample
 
-    bench.repeat("generate (lint, empty cache)", accounts, slow_runs, cold_then_changed)
-    warm: dict[str, str] = bench.last_cache  # type: ignore[attr-defined]
-    bench.repeat("generate, one account changed", accounts, 1,
+    cold = "generate (lint, empty cache)"
+    bench.repeat(cold, accounts, 1, cold_then_changed)
+    lint_alone = [sys.executable, str(ROOT / "bench" / "lint_alone.py"), str(bp)]
+    lint_runs = 1 if quick or accounts >= 5000 else 2
+    bench.repeat("cfn-lint alone, 1 Runner, serial", accounts, lint_runs,
+                 lambda _: timed_inside([*lint_alone, "--workers", "1"]))
+    if accounts >= 500:  # for 50 accounts, lzgen lints in its own process
+        bench.repeat("cfn-lint alone, LintPool", accounts, lint_runs,
+                     lambda _: timed_inside([*lint_alone, "--workers", "2"]))
+    bench.repeat(cold, accounts, slow_runs, cold_then_changed)
+    bench.repeat("generate, one account changed", accounts, runs,
                  lambda i: measure([LZGEN, "generate", str(bench.blueprint(
                      accounts, ous, changed=500 + i)), "-o", out], warm))
-    bench.repeat("validate (lint, warm cache)", accounts, fast_runs, lambda _: measure(
+    bench.repeat("generate --no-lint", accounts, runs, lambda _: measure(
+        [LZGEN, "generate", str(bp), "-o", out, "--no-lint"], no_cache))
+    bench.repeat("validate --no-lint", accounts, runs, lambda _: measure(
+        [LZGEN, "validate", str(bp), "--no-lint"], no_cache))
+    bench.repeat("validate (lint, warm cache)", accounts, runs, lambda _: measure(
         [LZGEN, "validate", str(bp)], warm))
     if "check" in available:
-        bench.repeat("check", accounts, fast_runs, lambda _: measure(
+        bench.repeat("check", accounts, runs, lambda _: measure(
             [LZGEN, "check", str(bp)], no_cache, allowed_exit=(0, 4)))
     if "diff" in available:
-        bench_diff(bench, accounts, ous, fast_runs)
-    lint_alone = [sys.executable, str(ROOT / "bench" / "lint_alone.py"), str(bp)]
-    bench.repeat("cfn-lint alone, 1 Runner, serial", accounts, 1 if big else slow_runs,
-                 lambda _: timed_inside([*lint_alone, "--workers", "1"]))
-    bench.repeat("cfn-lint alone, LintPool", accounts, 1 if big else slow_runs,
-                 lambda _: timed_inside([*lint_alone, "--workers", "2"]))
+        bench_diff(bench, accounts, ous, runs)
 
 
 def bench_diff(bench: Bench, accounts: int, ous: int, runs: int) -> None:
@@ -386,11 +391,12 @@ def main() -> None:
     parser.add_argument("--no-record", action="store_true",
                         help="print the table without appending it to bench/RESULTS.md")
     args = parser.parse_args()
+    os.waitpid = _wait4_keeping_usage
     started, before = datetime.now(UTC), machine()
     console = Console(record=True, width=140)
     available = commands()
     with tempfile.TemporaryDirectory(prefix="lzgen-bench-") as folder:
-        bench = Bench(args.budget, 1 if args.quick else 3, Path(folder))
+        bench = Bench(args.budget, Path(folder))
         bench_startup(bench, args.quick)
         for accounts, ous in SIZES[:2] if args.quick else SIZES:
             console.log(f"{accounts:,} accounts: {bench.left():.0f} s of the budget left")

@@ -154,3 +154,34 @@ def test_both_parsers_agree_on_any_yaml(data: dict[str, Any], flow: bool | None,
     pure = load_with(stream.getvalue(), False, monkeypatch)
     if isinstance(pure, tuple):  # ruamel's dumper writes a few things its parser refuses
         assert load_with(stream.getvalue(), True, monkeypatch) == pure
+
+
+def test_one_line_flow_lists_keep_libyaml_with_colons_stood_in() -> None:
+    text = "attach: [ou:Security, ou:Workloads/Prod]  # a comment\n"
+    swapped = loader._stand_in_colons(text)
+    assert swapped.count(loader.COLON_STAND_IN) == 2
+    assert len(swapped) == len(text)
+    for untouched in ("a: ['ou:Security']\n", "a: [[ou:x]]\n", "a: [!t ou:x]\n",
+                      f"a: [ou:x]\nb: {loader.COLON_STAND_IN}\n"):
+        assert loader._stand_in_colons(untouched) == untouched
+
+
+def test_a_stand_in_character_in_the_blueprint_is_kept(parser: str) -> None:
+    text = f"a: [ou:x]\nb: x{loader.COLON_STAND_IN}y\n"
+    assert load_text(text, "bp.yaml").data == {"a": ["ou:x"], "b": f"x{loader.COLON_STAND_IN}y"}
+
+
+# No '?': for `[?, ]` the two parsers place the empty key one column apart, colons or not.
+flow_items = st.text(alphabet="ab:/-_.é 1", min_size=0, max_size=8)
+
+
+@pytest.mark.skipif(loader.CParser is None, reason="ruamel.yaml.clib is not installed")
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(flow_items, max_size=4), key=st.sampled_from(["attach", "- k", "x.y"]),
+       tail=st.sampled_from(["", "  ", "  # note: x"]))
+def test_flow_lists_with_colons_load_alike(items: list[str], key: str, tail: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    text = f"{key}: [{', '.join(items)}]{tail}\nnext: [a:b]\n"
+    pure = load_with(text, False, monkeypatch)
+    assert load_with(text, True, monkeypatch) == pure

@@ -2,8 +2,10 @@
 
 The YAML parser's events (no nodes, no Python objects constructed from tags) are turned into
 data here with limits, so hostile input is refused before it can cost time or memory. The
-parser is libyaml's (ruamel.yaml.clib) when it is installed, ten times faster than the pure
-Python one; both give the same events, and nesting is limited while parsing, so neither
+parser is libyaml's (ruamel.yaml.clib) when it is installed, five to ten times faster than the
+pure Python one, which takes over wherever libyaml refuses the text (see `_parse`). Both give
+the same events (tests/test_loader.py compares them; only an empty key written `?` inside a
+flow list is placed one column apart), and nesting is limited while parsing, so neither
 recurses deeply.
 """
 
@@ -107,8 +109,8 @@ def load_file(path: FsPath) -> Document:
 
 def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = None) -> Document:
     doc = Document(file=file, data=None, base_dir=base_dir or FsPath())
-    events = _parse(text, file)
-    doc.data = _Builder(doc, events).document()
+    events, stood_in = _parse(text, file)
+    doc.data = _Builder(doc, events, stood_in).document()
     return doc
 
 
@@ -116,21 +118,22 @@ def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = No
 USE_C_PARSER = CParser is not None
 
 
-def _parse(text: str, file: str) -> list[Event]:
-    """Every event of the stream; syntax errors and deep nesting are refused as they come.
+def _parse(text: str, file: str) -> tuple[list[Event], bool]:
+    """Every event of the stream, and whether colons were stood in for (`_stand_in_colons`);
+    syntax errors and deep nesting are refused as they come.
 
-    libyaml follows YAML 1.1 in a few places where ruamel's parser follows 1.2 (it refuses
-    `[ou:Security]`, a colon inside a plain scalar of a flow list), so whatever it refuses is
-    parsed again by the pure Python parser, which has the last word and the clearer messages.
-    Text with Unicode line breaks goes to the pure parser directly.
+    libyaml follows YAML 1.1 in a few places where ruamel's parser follows 1.2, so whatever it
+    refuses is parsed again by the pure Python parser, which has the last word and the clearer
+    messages. Text with Unicode line breaks goes to the pure parser directly.
     """
     if USE_C_PARSER and not _OTHER_LINE_BREAKS.search(text):
+        fast_text = _stand_in_colons(text)
         try:
-            return _events(text, file, pure=False)
+            return _events(fast_text, file, pure=False), fast_text is not text
         except YAMLError:
             pass
     try:
-        return _events(text, file, pure=True)
+        return _events(text, file, pure=True), False
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -139,6 +142,26 @@ def _parse(text: str, file: str) -> list[Event]:
                        "this place (tabs are not allowed for indentation)") from exc
     except YAMLError as exc:
         raise _problem(file, 1, 1, f"YAML error: {exc}", "fix the YAML syntax") from exc
+
+
+# libyaml refuses a colon inside a plain scalar of a flow list (YAML 1.1), which blueprints
+# write all the time: `attach: [ou:Security, ou:Workloads/Prod]`. On such one-line lists of
+# plain scalars, each inner colon is swapped for a private-use character before libyaml
+# parses (one character for one, so every line and column stays), and swapped back in every
+# value. Anything less plain (quotes, nested brackets, tags, anchors) is left as it is.
+COLON_STAND_IN = "\ue000"
+_ONE_LINE_LIST = re.compile(
+    r"^([ \t]*(?:- )?[A-Za-z0-9_./-]+:[ \t]+\[)([^\n\[\]{}'\"!&*#%|>@`\ue000]*)"
+    r"(\][ \t]*(?:#[^\n]*)?)$", re.MULTILINE)
+_INNER_COLON = re.compile(r"(?<=[^\s,]):(?=[^\s,])")
+
+
+def _stand_in_colons(text: str) -> str:
+    if ":" not in text or COLON_STAND_IN in text:
+        return text
+    swapped = _ONE_LINE_LIST.sub(
+        lambda m: m[1] + _INNER_COLON.sub(COLON_STAND_IN, m[2]) + m[3], text)
+    return text if swapped == text else swapped
 
 
 def _events(text: str, file: str, pure: bool) -> list[Event]:
@@ -184,9 +207,10 @@ class _Builder:
     A mapping key is marked where the key is written; a sequence item where the item starts.
     """
 
-    def __init__(self, doc: Document, events: list[Event]) -> None:
+    def __init__(self, doc: Document, events: list[Event], stood_in: bool) -> None:
         self.doc = doc
         self.events = events
+        self.stood_in = stood_in
         self.position = 0
         self.expanded = 0
         self.anchors: dict[str, _Anchor] = {}
@@ -247,7 +271,7 @@ class _Builder:
             assert isinstance(event, ScalarEvent)
             data = self.scalar(event)
             if anchor is not None:
-                anchor.text, anchor.tag = str(event.value), self.tag_of(event)
+                anchor.text, anchor.tag = self.text(event), self.tag_of(event)
         if anchor is not None:
             self.end_anchor(anchor, data, path, first_mark, self.expanded - before + 1)
         return data
@@ -337,7 +361,7 @@ class _Builder:
         """A mapping key's text and place: a scalar, or an alias to one, and not a merge."""
         text, tag, mark = None, "", self.start_of(event)
         if isinstance(event, ScalarEvent):
-            text, tag = str(event.value), self.tag_of(event)
+            text, tag = self.text(event), self.tag_of(event)
         elif isinstance(event, AliasEvent):
             anchor = self.anchors.get(str(event.anchor))
             if anchor is None:
@@ -352,11 +376,15 @@ class _Builder:
                             "write the keys out, or reference a whole value with an alias")
         return text, mark
 
+    def text(self, event: ScalarEvent) -> str:
+        value = str(event.value)
+        return value.replace(COLON_STAND_IN, ":") if self.stood_in else value
+
     def tag_of(self, event: ScalarEvent) -> str:
         tag = event.ctag
         if tag is not None and str(tag) != "!":
             return str(tag)
-        value = str(event.value)
+        value = self.text(event)
         if event.implicit[0]:
             for resolved, regexp in (*self.resolvers.get(value[:1], ()),
                                      *self.resolvers.get(None, ())):
@@ -370,7 +398,7 @@ class _Builder:
         if kind not in _SCALAR_TAGS:
             raise self.fail(event.start_mark, f"YAML tag '{tag}' is not allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
-        value = str(event.value)
+        value = self.text(event)
         if kind == "null":
             return None
         if kind == "bool":  # 'yes' and 'on' are booleans only under a '%YAML 1.1' directive
