@@ -149,14 +149,22 @@ class LintPool:
             self._children_before = {c.pid or 0 for c in multiprocessing.active_children()}
             # spawn, not fork: a forked child of a process with threads can hang on a lock.
             self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_leave_interrupts_to_the_parent)
         return self._executor
 
     def _in_workers(self, jobs: list[LintJob]) -> list[list[RawMatch]]:
         """Largest templates first, so that no worker is left with a big one at the end."""
+        from concurrent.futures import FIRST_EXCEPTION, wait
+
         executor = self._start()
         order = sorted(range(len(jobs)), key=lambda i: -len(jobs[i].text))
         futures = {index: executor.submit(_lint_job, jobs[index]) for index in order}
+        pending = set(futures.values())
+        while pending:  # short waits: a wait without a timeout would not notice Ctrl-C
+            done, pending = wait(pending, timeout=0.25, return_when=FIRST_EXCEPTION)
+            if any(f.exception() for f in done):
+                break
         return [futures[index].result() for index in range(len(jobs))]
 
     def close(self) -> None:
@@ -170,6 +178,13 @@ class LintPool:
                 child.terminate()
         self._executor.shutdown(wait=True, cancel_futures=True)
         self._executor = None
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    """On Ctrl-C the lzgen process stops its workers; they print no traceback of their own."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _runner_ready(regions: tuple[str, ...]) -> None:
