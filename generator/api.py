@@ -1,4 +1,4 @@
-"""What the CLI and the tests call: validate, generate, scorecard and schema."""
+"""What the CLI and the tests call: validate, generate, scorecard, schema and deploy."""
 
 from __future__ import annotations
 
@@ -11,6 +11,13 @@ from generator.findings import Finding, sorted_findings
 from generator.model import Organization
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
+    from generator.aws.deploy import DeployReport
+    from generator.aws.gateway import Gateway
+    from generator.build.types import Build
+    from generator.diff import Diff
+    from generator.diff.sources import Materialised, Source
     from generator.lint import LintPool
     from generator.scorecard import Scorecard
 
@@ -86,6 +93,37 @@ def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -
     return result
 
 
+def diff(base: Source, head: Source, base_label: str | None = None,
+         head_label: str | None = None) -> Diff:
+    """Compare two blueprints (files, or files at git revisions). Both must pass the checks;
+    a base that does not exist at its revision counts as an empty organization."""
+    from generator.diff import compare
+    from generator.diff.sources import materialised
+    from generator.errors import UsageError
+
+    with materialised(base) as base_file, materialised(head) as head_file:
+        if head_file is None:
+            raise UsageError(f"{head.label}: no such blueprint", "check the path and revision")
+        base_side = _built(base_file, "base") if base_file is not None else None
+        head_side = _built(head_file, "head")
+    return compare(base_side, head_side, base_label or base.label, head_label or head.label)
+
+
+def _built(source: Materialised, side: str) -> tuple[Organization, Build]:
+    """Load, check (no lint) and build one side of a diff."""
+    from generator.build import build
+    from generator.errors import BlueprintError
+
+    try:
+        org = load(source.path)
+    except BlueprintError as error:
+        raise BlueprintError(source.relabel(error.findings)) from None
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(source.relabel(findings))
+    return org, build(org)
+
+
 @dataclass
 class ScoreResult:
     org: Organization
@@ -109,3 +147,50 @@ def schema() -> dict[str, Any]:
     from generator.blueprint.model import json_schema
 
     return json_schema()
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    """How to reach AWS and how careful to be; see `lzgen deploy --help`."""
+
+    profile: str | None = None
+    region: str | None = None
+    endpoint_url: str | None = None
+    dry_run: bool = False
+    yes: bool = False
+    allow_destructive: bool = False
+    poll_seconds: float = 5.0
+
+
+def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
+           gateway: Gateway | None = None, interactive: bool | None = None) -> DeployReport:
+    """Deploy what `generate` wrote to `out_dir`. Raises AwsError, RefusedError, UsageError."""
+    from generator.aws.deploy import Deployer, DeployOptions
+    from generator.aws.gateway import Gateway
+    from generator.aws.manifest import load_manifest
+    from generator.aws.ui import DeployUi
+
+    manifest = load_manifest(out_dir)
+    if gateway is None:
+        gateway = Gateway(profile=settings.profile,
+                          region=settings.region or manifest.home_region,
+                          endpoint_url=settings.endpoint_url)
+    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
+    options = DeployOptions(dry_run=settings.dry_run,
+                            allow_destructive=settings.allow_destructive,
+                            poll_seconds=settings.poll_seconds)
+    return Deployer(manifest, gateway, ui, options).run()
+
+
+def deploy_locally(out_dir: Path, settings: DeploySettings, *,
+                   console: Console | None = None) -> DeployReport:
+    """Start a local emulator, deploy to it, stop it (a demonstration: nothing persists)."""
+    from generator.aws.emulator.local import FAKE_CREDENTIALS, running_emulator
+    from generator.aws.gateway import Gateway
+    from generator.aws.manifest import load_manifest
+
+    manifest = load_manifest(out_dir)
+    with running_emulator() as endpoint:
+        gateway = Gateway(region=manifest.home_region, endpoint_url=endpoint,
+                          credentials=FAKE_CREDENTIALS)
+        return deploy(out_dir, settings, console=console, gateway=gateway)

@@ -10,15 +10,20 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.exceptions import TyperException
 
-from generator.errors import BlueprintError, FindingsError, LzgenError
+from generator.errors import BlueprintError, FindingsError, LzgenError, UsageError
+
+if TYPE_CHECKING:
+    from generator.diff import Diff
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 EXIT_NOT_MET = 4  # `check`: some recommendations are neither met nor excepted
+# lzgen diff: changes found, none at or above --fail-on; changes at or above it.
+EXIT_DIFF_CHANGES, EXIT_DIFF_GATED = 5, 6
 
 app = typer.Typer(
     name="lzgen",
@@ -73,7 +78,9 @@ def generate(
 
 @app.command()
 def validate(
-    blueprint: BlueprintArg,
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="One or more blueprint YAML files (checked in order; stops at the first "
+             "invalid one).", show_default=False)],
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
     no_cache: NoCacheOpt = False,
@@ -81,10 +88,11 @@ def validate(
     """Everything `generate` does, without writing anything."""
     from generator import api
 
-    result = api.validate(blueprint, lint=not no_lint, cache=not no_cache)
-    _print_findings(result.findings, fmt)
-    if fmt is Format.text:
-        print(f"{blueprint}: valid")
+    for blueprint in blueprints:
+        result = api.validate(blueprint, lint=not no_lint, cache=not no_cache)
+        _print_findings(result.findings, fmt)
+        if fmt is Format.text:
+            print(f"{blueprint}: valid")
     return EXIT_OK
 
 
@@ -110,12 +118,130 @@ def check(
     return EXIT_OK if result.card.all_met else EXIT_NOT_MET
 
 
+class DiffFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    destructive = "destructive"
+    weakens = "weakens"
+
+
+@app.command()
+def diff(
+    blueprints: Annotated[list[Path], typer.Argument(
+        help="BASE.yaml HEAD.yaml, or only HEAD.yaml with --base.", show_default=False)],
+    base: Annotated[str | None, typer.Option(
+        "--base", help="Git revision of the base: HEAD.yaml as it was there.")] = None,
+    head: Annotated[str | None, typer.Option(
+        "--head", help="Git revision of the head (default: the file as it is).")] = None,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
+                                            help="text, markdown or json.")] = DiffFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
+    ] = FailOn.destructive,
+) -> int:
+    """What a blueprint change does to the organization: exit 0 none, 5 changes, 6 risky."""
+    from generator import api
+    from generator.diff.sources import Source
+    from generator.errors import UsageError
+
+    if len(blueprints) == 2 and base is None and head is None:
+        base_source, head_source = Source(blueprints[0]), Source(blueprints[1])
+    elif len(blueprints) == 1 and base is not None:
+        base_source, head_source = Source(blueprints[0], base), Source(blueprints[0], head)
+    else:
+        raise UsageError("lzgen diff takes BASE.yaml HEAD.yaml, or HEAD.yaml with --base REV",
+                         "e.g. lzgen diff --base origin/main blueprints/example.yaml")
+    result = api.diff(base_source, head_source)
+    _print_diff(result, fmt)
+    risk = result.risk
+    if risk is None:
+        return EXIT_OK
+    gate = 2 if fail_on is FailOn.destructive else 1
+    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+
+
+def _print_diff(result: Diff, fmt: DiffFormat) -> None:
+    from generator.diff.writers import render, text_lines
+
+    if fmt is DiffFormat.text and sys.stdout.isatty():
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console(highlight=False)
+        for style, line in text_lines(result):
+            console.print(Text(line, style=style or ""), soft_wrap=True)
+        return
+    sys.stdout.write(render(result, fmt.value))
+
+
 @app.command()
 def schema() -> int:
     """Print the blueprint's JSON Schema (for editors and CI)."""
     from generator import api
 
     print(json.dumps(api.schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+@app.command()
+def deploy(  # noqa: PLR0917 (typer passes options positionally)
+    output: Annotated[Path, typer.Argument(help="The folder `generate` wrote.")] = Path("output"),
+    profile: Annotated[str | None, typer.Option(help="AWS profile of the management "
+                                                     "account.")] = None,
+    region: Annotated[str | None, typer.Option(
+        help="Region for Organizations and other global calls (default: the home "
+             "region); stacks deploy where the manifest says.")] = None,
+    endpoint_url: Annotated[str | None, typer.Option(
+        help="Send every AWS call to this endpoint (a local emulator).")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Create the change sets, print them, delete them.")] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before executing.")] = False,
+    allow_destructive: Annotated[bool, typer.Option(
+        "--allow-destructive",
+        help="Execute change sets that remove or replace accounts, OUs or policies.")] = False,
+    local: Annotated[bool, typer.Option(
+        "--local", help="Deploy to a local emulator started for this run (needs moto, "
+                        "the `local` extra).")] = False,
+) -> int:
+    """Deploy OUTPUT: API steps, then each stack through a change set, then the last steps."""
+    from generator import api
+
+    settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
+                                  dry_run=dry_run, yes=yes,
+                                  allow_destructive=allow_destructive)
+    if local:
+        if profile or endpoint_url:
+            raise UsageError("--local cannot be combined with --profile or --endpoint-url",
+                             "--local starts its own emulator")
+        api.deploy_locally(output, settings)
+    else:
+        api.deploy(output, settings)
+    return EXIT_OK
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000,
+) -> int:
+    """Run a local AWS emulator (moto, with lzgen's CloudFormation models) until Ctrl-C."""
+    import time
+
+    from generator.aws.emulator.local import running_emulator
+
+    with running_emulator(port=port) as endpoint:
+        print(f"AWS emulator listening on {endpoint} (Ctrl-C stops it; state is lost)\n"
+              "In another shell:\n"
+              "  export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing\n"
+              f"  lzgen deploy output --endpoint-url {endpoint}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            print("emulator stopped", file=sys.stderr)
     return EXIT_OK
 
 

@@ -44,6 +44,17 @@ class FindingsError(LzgenError):
 
 
 class AwsError(LzgenError):
-    """A call to AWS failed in a way the user must act on."""
+    """A call to AWS failed in a way the user must act on. `code` is AWS's error code."""
 
     exit_code = 3
+
+    def __init__(self, message: str, hint: str = "", code: str = "") -> None:
+        super().__init__(message, hint)
+        self.code = code
+
+
+class RefusedError(LzgenError):
+    """Deploy refused to execute a change: destructive without --allow-destructive, or not
+    confirmed. Nothing of the refused change set ran."""
+
+    exit_code = 7

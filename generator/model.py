@@ -68,10 +68,15 @@ class ResolvedPolicy:
     spec: Policy
     document: dict[str, Any] | None
     targets: list[Target]
+    origin: Path = ()  # where the blueprint defines it, when not under `policies`
 
     @property
     def logical_id(self) -> str:
         return "Policy" + pascal(self.name)
+
+    @property
+    def yaml_path(self) -> Path:
+        return self.origin or ("policies", self.name)
 
 
 @dataclass
@@ -145,7 +150,31 @@ def resolve(blueprint: Blueprint, doc: Document) -> Organization:
                              [_target(entry, i) for i, entry in enumerate(spec.attach)])
         for name, spec in sorted(blueprint.policies.items())
     }
+    strategy = _tagging_policy(blueprint)
+    if strategy is not None:
+        policies = dict(sorted({**policies, strategy.name: strategy}.items()))
     return Organization(blueprint, doc, dict(sorted(ous.items())), policies, problems)
+
+
+def _tagging_policy(blueprint: Blueprint) -> ResolvedPolicy | None:
+    """The tag policy of the `tagging` section. A policy of the same name under `policies`
+    wins, and a rule AWS would refuse leaves the document out: check LZ312 reports both."""
+    from generator.policies.errors import PolicyParamError
+    from generator.policies.strategy import TAGGING_POLICY, tagging_document
+
+    tagging = blueprint.tagging
+    if tagging is None or not tagging.tags or TAGGING_POLICY in blueprint.policies:
+        return None
+    document: dict[str, Any] | None
+    try:
+        document = tagging_document(tagging)
+    except PolicyParamError:
+        document = None
+    spec = Policy(type="tag", content=document or {"tags": {}}, attach=list(tagging.attach),
+                  description="The tagging strategy of the blueprint's tagging section")
+    return ResolvedPolicy(TAGGING_POLICY, spec, document,
+                          [_target(entry, i) for i, entry in enumerate(tagging.attach)],
+                          ("tagging",))
 
 
 def _collect_ous(tree: dict[str, OrganizationalUnit], parent: str, depth: int,

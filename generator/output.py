@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
@@ -13,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.build.types import ApiStep, Build
+from generator.build.types import ORGANIZATION_ID, ROOT_ID, ApiStep, Build
 from generator.errors import UsageError
 from generator.lint import LintJob
 from generator.model import Organization
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
+DEPLOYER_POLICY = "deployer-policy.json"
+_TOKEN = re.compile(r"(\{\{lzgen:([a-z-]+)(?::[^{}]*)?\}\})")
 
 # A document renderer returns the documents it writes (relative path -> text), or none.
 DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
@@ -27,9 +30,10 @@ DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
 
 def document_renderers() -> list[DocumentRenderer]:
     """Everything output/ holds beside templates and manifest: runbooks, guides."""
+    from generator.docs.organization import organization_readme
     from generator.runbooks import root_credentials
 
-    return [root_credentials]
+    return [organization_readme, root_credentials]
 
 
 def dump_json(data: Any) -> str:
@@ -117,22 +121,40 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files[stackset_file(body.name)] = dump_json(body.template)
     for renderer in document_renderers():
         files.update(renderer(org, build))
-    files[MANIFEST] = dump_json(_manifest(org, build, files))
+    manifest = _manifest(org, build, files)
+    files[MANIFEST] = dump_json(manifest)
+    files[DEPLOYER_POLICY] = dump_json(_deployer_policy(manifest, build))
     return dict(sorted(files.items()))
+
+
+def _deployer_policy(manifest: dict[str, Any], build: Build) -> dict[str, Any]:
+    from generator.aws.policy import deployer_policy
+
+    return deployer_policy(manifest, {s.name: s.template for s in build.stacks})
 
 
 def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list[LintJob]:
     regions = tuple(org.blueprint.organization.regions)
     jobs = [LintJob(stack_file(s.name), files[stack_file(s.name)], (s.region,))
             for s in build.stacks]
-    jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)], regions)
-             for b in build.stacksets]
+    jobs += [LintJob(stackset_file(b.name), files[stackset_file(b.name)],
+                     _same_order(tuple(b.regions), regions)) for b in build.stacksets]
     return jobs
 
 
+def _same_order(wanted: tuple[str, ...], regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The regions a StackSet body runs in (all when unknown), in the organization's order
+    when they are the same set: each distinct tuple costs a cfn-lint runner."""
+    if not wanted or set(wanted) == set(regions):
+        return regions
+    return wanted
+
+
 def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
+    from generator.build.stacksets import stackset_name
+
     settings = org.blueprint.organization
-    return {
+    manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "generator": f"lzgen {__version__}",
         "organization": settings.name,
@@ -148,12 +170,33 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
             "description": s.description,
             "depends_on": s.depends_on,
             "parameters": s.parameters,
+            "capabilities": s.capabilities,
             "resources": len(s.template.get("Resources", {})),
         } for s in build.stacks],
-        "stacksets": [{"name": b.name, "file": stackset_file(b.name), "stack": b.stack,
-                       "logical_id": b.logical_id} for b in build.stacksets],
+        "stacksets": [{"name": b.name, "stack_set_name": stackset_name(org, b.name),
+                       "file": stackset_file(b.name), "stack": b.stack,
+                       "logical_id": b.logical_id, "regions": b.regions, "targets": b.targets}
+                      for b in build.stacksets],
+        "stackset_overrides": [{
+            "stackset": o.stackset,
+            "stack_set_name": stackset_name(org, o.stackset),
+            "regions": o.regions,
+            "accounts": o.accounts,
+        } for o in build.stackset_overrides],
         "api_steps": [_step_data(step) for step in build.api_steps],
     }
+    manifest["tokens"] = _tokens_used(manifest)
+    return manifest
+
+
+def _tokens_used(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """Each deploy-time token the manifest uses, with what deploy replaces it by."""
+    from generator.build.types import TOKENS, account_id
+
+    generic = {"root-id": ROOT_ID, "organization-id": ORGANIZATION_ID,
+               "account-id": account_id("NAME")}
+    found = sorted(set(_TOKEN.findall(json.dumps(manifest))))
+    return {token: TOKENS[generic[kind]] for token, kind in found if kind in generic}
 
 
 def _step_data(step: ApiStep) -> dict[str, Any]:

@@ -18,9 +18,26 @@ if TYPE_CHECKING:
 TEMPLATES = Path(generator.__file__).resolve().parent.parent / "templates"
 
 
+def template_folders() -> list[Path]:
+    """The source tree's templates/ (a checkout or an editable install) first, then where a
+    wheel installs them (pyproject.toml: data-files)."""
+    import site
+    import sys
+
+    installed = [Path(prefix) / "share" / "lzgen" / "templates"
+                 for prefix in (sys.prefix, site.USER_BASE or "")]
+    return [folder for folder in (TEMPLATES, *installed) if folder.is_dir()]
+
+
 def table_cell(value: object) -> str:
     """Text that stays inside one cell of a Markdown table."""
     return " ".join(str(value).split()).replace("|", "\\|")
+
+
+def inline_code(value: object) -> str:
+    """`value` as inline code, whatever backticks it holds."""
+    text = str(value)
+    return f"`` {text} ``" if "`" in text else f"`{text}`"
 
 
 @cache
@@ -28,7 +45,7 @@ def environment() -> jinja2.Environment:
     import jinja2
 
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.FileSystemLoader([str(folder) for folder in template_folders()]),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=True,
@@ -36,6 +53,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["cell"] = table_cell
+    env.filters["code"] = inline_code
     return env
 
 

@@ -11,8 +11,8 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError
 from moto.cloudformation import parsing
 
+from generator.aws.emulator.models import MODELS, install
 from tests.emulator import CallCounter, Emulator
-from tests.emulator.models import MODELS, install
 
 FAIL_FAST = Config(retries={"mode": "standard", "total_max_attempts": 1})
 

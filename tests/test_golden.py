@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from generator import api
+from generator.diff.sources import Source
+from generator.diff.writers import as_markdown
+from tests.diff_cases import CASES, write_case
 from tests.helpers import BLUEPRINTS, ROOT
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -31,6 +35,18 @@ def test_output_matches_golden_files(name: str) -> None:
     assert sorted(files) == sorted(expected), "the set of generated files changed"
     for relative, text in files.items():
         assert text == expected[relative], f"{name}/{relative} differs from the golden file"
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_diff_markdown_matches_golden_files(name: str, tmp_path: Path) -> None:
+    base, head = write_case(tmp_path, name)
+    diff = api.diff(Source(base), Source(head), "base/example.yaml", "head/example.yaml")
+    markdown = as_markdown(diff)
+    golden = GOLDEN / "diff" / f"{name}.md"
+    if os.environ.get("LZGEN_UPDATE_GOLDEN"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(markdown, encoding="utf-8", newline="\n")
+    assert markdown == golden.read_text(encoding="utf-8"), f"diff/{name}.md differs"
 
 
 def test_update_command_is_documented() -> None:

@@ -77,29 +77,53 @@ def test_example_with_the_baseline_meets_every_recommendation() -> None:
     assert status(card, "SEED-1.1") is Status.NOT_AUTOMATABLE
 
 
+@pytest.fixture(scope="module")
+def bare_example(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example without the sections that generate the baseline, so that only the
+    hand-written BASELINE resources can be evidence."""
+    from generator.blueprint.loader import load_file
+
+    folder = tmp_path_factory.mktemp("bare")
+    shutil.copytree(BLUEPRINTS / "policies", folder / "policies")
+    data = load_file(BLUEPRINTS / "example.yaml").data
+    for section in ("services", "billing", "tagging"):
+        data.pop(section, None)
+    data["alerts"] = {"mfa_detection": {"enabled": False}}
+    path = folder / "example.yaml"
+    path.write_text(json.dumps(data, default=str))
+    return path
+
+
 @pytest.mark.parametrize("removed, recommendation", [
     ("RootActivityRule", "SEED-4.1"), ("OrganizationTrail", "SEED-4.1"),
     ("RootActivityTopic", "SEED-4.2"), ("RootMfa", "SEED-3.2"),
     ("BillingReadOnly", "SEED-11.1"), ("MonthlyBudget", "SEED-11.2"),
     ("TagPolicy", "SEED-12.2"),
 ])
-def test_a_missing_resource_fails_its_row(removed: str, recommendation: str) -> None:
+def test_a_missing_resource_fails_its_row(bare_example: Path, removed: str,
+                                          recommendation: str) -> None:
     resources = {k: v for k, v in BASELINE.items() if k != removed}
-    card = card_of(BLUEPRINTS / "example.yaml", resources)
+    card = card_of(bare_example, resources)
     assert status(card, recommendation) is Status.NOT_CONFIGURED
     assert not card.all_met
 
 
-def test_a_rule_that_does_not_match_root_events_is_no_evidence() -> None:
+def test_a_rule_that_does_not_match_root_events_is_no_evidence(bare_example: Path) -> None:
     resources = dict(BASELINE)
     resources["RootActivityRule"] = {"Type": "AWS::Events::Rule", "Properties": {
         "EventPattern": {"source": ["aws.ec2"]}}}
-    assert status(card_of(BLUEPRINTS / "example.yaml", resources),
-                  "SEED-4.1") is Status.NOT_CONFIGURED
+    assert status(card_of(bare_example, resources), "SEED-4.1") is Status.NOT_CONFIGURED
     resources["RootActivityRule"] = {"Type": "AWS::Events::Rule", "Properties": {
         "EventPattern": json.dumps({"detail": {"userIdentity": {"type": ["Root"]}}})}}
-    assert status(card_of(BLUEPRINTS / "example.yaml", resources),
-                  "SEED-4.1") is Status.GENERATED
+    assert status(card_of(bare_example, resources), "SEED-4.1") is Status.GENERATED
+
+
+def test_the_generated_baseline_meets_its_rows_without_help() -> None:
+    card = card_of(BLUEPRINTS / "example.yaml", baseline=False)
+    for recommendation in ("SEED-3.2", "SEED-4.1", "SEED-4.2", "SEED-10.1", "SEED-11.1",
+                           "SEED-11.2", "SEED-12.1", "SEED-12.2"):
+        assert status(card, recommendation) is Status.GENERATED, recommendation
+    assert "stacksets/root-activity-topic.json#" in " ".join(evidence(card, "SEED-4.2"))
 
 
 def test_removing_the_alerts_section_fails_the_monitoring_row(tmp_path: Path) -> None:

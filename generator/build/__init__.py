@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from generator.build.types import ROOT_ID, ApiStep, Build, Stack, StackSetBody
 from generator.model import Organization
@@ -13,11 +14,18 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 
 
 def _builders() -> list[Builder]:
+    from generator.build.alerts import build_root_activity_alerts
+    from generator.build.billing import build_billing
     from generator.build.contacts import build_contacts
+    from generator.build.mfa import build_mfa_detection
     from generator.build.organization import build_organization
+    from generator.build.services import build_organization_trail, build_service_steps
     from generator.build.steps import build_api_steps
 
-    return [build_organization, build_api_steps, build_contacts]
+    # build_api_steps looks at the StackSets the builders before it made.
+    return [build_organization, build_mfa_detection, build_root_activity_alerts,
+            build_organization_trail, build_billing, build_api_steps, build_service_steps,
+            build_contacts]
 
 
 def build(org: Organization) -> Build:
@@ -29,19 +37,22 @@ def build(org: Organization) -> Build:
         stack.region = stack.region or home
     result.stacks = _in_deploy_order(result.stacks)
     # Prepare steps run before the stacks, after steps later: list them in that order.
-    result.api_steps = sorted(_without_repeats(result.api_steps),
+    result.api_steps = sorted(_without_repeats(result.api_steps, home),
                               key=lambda step: step.phase != "prepare")
     return result
 
 
-def _without_repeats(steps: list[ApiStep]) -> list[ApiStep]:
-    """The first of each call: builders may each need, say, the same trusted access."""
+def _without_repeats(steps: list[ApiStep], home: str) -> list[ApiStep]:
+    """The first of each call (in its region, filled in): builders may each need, say, the
+    same trusted access."""
     from generator.output import compact_json
 
-    seen: set[tuple[str, str, str, str]] = set()
+    seen: set[tuple[str, str, str, str, str]] = set()
     kept: list[ApiStep] = []
-    for step in steps:
-        key = (step.phase, step.service, step.action, compact_json(step.parameters))
+    for given in steps:
+        step = replace(given, region=given.region or home)
+        key = (step.phase, step.service, step.action, compact_json(step.parameters),
+               step.region)
         if key not in seen:
             seen.add(key)
             kept.append(step)

@@ -26,7 +26,7 @@ def build_contacts(org: Organization, build: Build) -> None:
             "prepare", "organizations", "EnableAWSServiceAccess",
             {"ServicePrincipal": ACCOUNT_PRINCIPAL},
             "the Account Management API can set member accounts' contacts only with trusted "
-            "access for AWS Account Management"))
+            "access for AWS Account Management", check=trusted_access_check(ACCOUNT_PRINCIPAL)))
         steps += contact_information(org) + alternate_contacts(org)
     build.api_steps.extend(steps)
 
@@ -48,13 +48,23 @@ def centralized_root_access(org: Organization) -> list[ApiStep]:
                 (plan.centralized.root_sessions, "EnableOrganizationsRootSessions",
                  "root-only tasks in member accounts run as short sessions from the management "
                  "account")]
-    steps = [ApiStep("prepare", "iam", action, {}, reason)
+    steps = [ApiStep("prepare", "iam", action, {}, reason, check={
+        "service": "iam", "action": "ListOrganizationsFeatures", "parameters": {},
+        "path": "EnabledFeatures", "contains": action.removeprefix("EnableOrganizations")})
              for wanted, action, reason in features if wanted]
     if not steps:
         return []
     return [ApiStep("prepare", "organizations", "EnableAWSServiceAccess",
                     {"ServicePrincipal": IAM_PRINCIPAL},
-                    "centralized root access needs trusted access for IAM"), *steps]
+                    "centralized root access needs trusted access for IAM",
+                    check=trusted_access_check(IAM_PRINCIPAL)), *steps]
+
+
+def trusted_access_check(principal: str) -> dict[str, Any]:
+    """How deploy tells that trusted access for `principal` is on already."""
+    return {"service": "organizations", "action": "ListAWSServiceAccessForOrganization",
+            "parameters": {}, "path": "EnabledServicePrincipals[].ServicePrincipal",
+            "contains": principal}
 
 
 def _accounts(org: Organization) -> list[tuple[str, dict[str, Any]]]:
@@ -71,7 +81,7 @@ def contact_information(org: Organization) -> list[ApiStep]:
     return [ApiStep("after", "account", "PutContactInformation",
                     {**target, "ContactInformation": details},
                     f"contact information of {name}: AWS calls this phone to recover the root "
-                    "user")
+                    "user", check={"idempotent": True})
             for name, target in _accounts(org)]
 
 
@@ -99,7 +109,7 @@ def alternate_contacts(org: Organization) -> list[ApiStep]:
                     "after", "account", "PutAlternateContact",
                     {**target, "AlternateContactType": kind.upper(), "EmailAddress": contact.email,
                      "Name": contact.name, "PhoneNumber": contact.phone, "Title": contact.title},
-                    f"{kind} contact of {name}"))
+                    f"{kind} contact of {name}", check={"idempotent": True}))
     return steps
 
 

@@ -5,13 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Deploy-time parameter values that lzgen looks up itself rather than reading from the manifest.
+# Deploy-time tokens: values lzgen deploy looks up itself, because they only exist once the
+# organization does. They appear as stack parameter values and in API step parameters.
 ROOT_ID = "{{lzgen:root-id}}"
+ORGANIZATION_ID = "{{lzgen:organization-id}}"
 
 
 def account_id(name: str) -> str:
     """The ID of the member account NAME in an API step's parameters; deploy resolves it."""
     return "{{lzgen:account-id:" + name + "}}"
+
+
+TOKENS = {
+    ROOT_ID: "ID of the organization root (r-...): organizations ListRoots",
+    ORGANIZATION_ID: "ID of the organization (o-...): organizations DescribeOrganization",
+    account_id("NAME"): "12-digit ID of the blueprint's account NAME, found by name "
+                        "(organizations ListAccounts, or the SSM parameter the account stack "
+                        "wrote)",
+}
 
 
 @dataclass
@@ -24,6 +35,7 @@ class Stack:
     depends_on: list[str] = field(default_factory=list)
     parameters: dict[str, str] = field(default_factory=dict)
     region: str = ""
+    capabilities: list[str] = field(default_factory=list)  # e.g. CAPABILITY_NAMED_IAM
 
 
 @dataclass
@@ -34,6 +46,8 @@ class StackSetBody:
     stack: str
     logical_id: str
     template: dict[str, Any]
+    regions: list[str] = field(default_factory=list)
+    targets: str = ""  # who gets an instance, in words: "every member account", ...
 
 
 @dataclass(frozen=True)
@@ -45,6 +59,21 @@ class ApiStep:
     action: str
     parameters: dict[str, Any]
     reason: str
+    region: str = ""  # where to call it; "" means the home region
+    # How to tell that the step is already in place: a read-only call ("service", "action",
+    # "parameters") and a JMESPath "path" into its response that must "contain" a value, or
+    # must not ("absent"); {"idempotent": True} when repeating the call is harmless.
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackSetOverride:
+    """Parameter values that differ per account: deploy applies them with UpdateStackInstances
+    once the StackSet's instances exist (accounts by blueprint name, values by parameter)."""
+
+    stackset: str
+    regions: list[str]
+    accounts: dict[str, dict[str, str]]
 
 
 @dataclass
@@ -52,6 +81,7 @@ class Build:
     stacks: list[Stack] = field(default_factory=list)
     stacksets: list[StackSetBody] = field(default_factory=list)
     api_steps: list[ApiStep] = field(default_factory=list)
+    stackset_overrides: list[StackSetOverride] = field(default_factory=list)
 
     def stack(self, name: str) -> Stack:
         return next(s for s in self.stacks if s.name == name)

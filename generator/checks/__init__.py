@@ -4,6 +4,7 @@ from __future__ import annotations
 
 # Importing the rule modules registers their rules.
 from generator.checks import (  # noqa: F401
+    baseline,
     contacts,
     exceptions,
     names,
@@ -11,6 +12,7 @@ from generator.checks import (  # noqa: F401
     references,
     root_access,
     structure,
+    tagging,
     tags,
     workloads,
 )

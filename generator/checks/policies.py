@@ -14,7 +14,7 @@ _SYNTAX = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
 
 
 def _document_path(policy: ResolvedPolicy, inner: Path) -> Path:
-    base: Path = ("policies", policy.name)
+    base = policy.yaml_path
     if policy.spec.content is not None:
         return (*base, "content", *inner)
     return (*base, "file" if policy.spec.file is not None else "builtin")

@@ -32,7 +32,7 @@ def account_parent_exists(r: Rule, org: Organization) -> Iterable[Finding]:
 def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     for policy in org.policies.values():
         for target in policy.targets:
-            path = ("policies", policy.name, "attach", target.index)
+            path = (*policy.yaml_path, "attach", target.index)
             if target.kind == "unknown":
                 yield r.finding(org, path, f"policy '{policy.name}' has attachment "
                                 f"'{target.name}', which is not a target",
@@ -50,7 +50,7 @@ def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
         seen: set[str] = set()
         for target in policy.targets:
             if target.key in seen:
-                yield r.finding(org, ("policies", policy.name, "attach", target.index),
+                yield r.finding(org, (*policy.yaml_path, "attach", target.index),
                                 f"policy '{policy.name}' is attached to '{target.key}' twice",
                                 "remove the repeated entry")
             seen.add(target.key)

@@ -21,25 +21,9 @@ from typing import Any, Protocol
 
 from botocore.client import BaseClient
 
-READ_ONLY_PREFIXES: tuple[str, ...] = ("Describe", "List", "Get", "Validate")
+from generator.aws.emulator.calls import READ_ONLY_PREFIXES, ApiCall, is_mutating
 
-
-def is_mutating(operation_name: str) -> bool:
-    """True unless the operation name starts with Describe/List/Get/Validate."""
-    return not operation_name.startswith(READ_ONLY_PREFIXES)
-
-
-@dataclass(frozen=True)
-class ApiCall:
-    service: str
-    operation: str
-
-    @property
-    def mutating(self) -> bool:
-        return is_mutating(self.operation)
-
-    def __str__(self) -> str:
-        return f"{self.service}:{self.operation}"
+__all__ = ["READ_ONLY_PREFIXES", "ApiCall", "CallCounter", "is_mutating"]
 
 
 class _Patcher(Protocol):

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from . import models
-from .calls import ApiCall
-from .server import RestartableMotoServer
+from generator.aws.emulator import models
+from generator.aws.emulator.calls import ApiCall
+from generator.aws.emulator.server import RestartableMotoServer
 
 MANAGEMENT_ACCOUNT_ID = "123456789012"
 DEFAULT_REGION = "us-east-1"

@@ -22,10 +22,11 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from . import models
+from generator.aws.emulator import models
+from generator.aws.emulator.server import RestartableMotoServer
+
 from .calls import CallCounter
 from .harness import DEFAULT_REGION, FAKE_KEY, Emulator
-from .server import RestartableMotoServer
 
 models.install()
 logging.getLogger("werkzeug").setLevel(logging.WARNING)

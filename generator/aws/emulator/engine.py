@@ -38,6 +38,10 @@ What changes (moto 5.2.5):
   (moto's lazy resource map); now they list the resources that exist.
 * DeleteStack.  A resource that could not be deleted made moto drop the stack and return a
   500; now the stack stays in ``DELETE_FAILED`` (reason in its events) and can be deleted again.
+* Resource events.  moto recorded events for the stack only; now every resource created or
+  updated gets its ``CREATE_IN_PROGRESS``/``CREATE_COMPLETE`` (or ``UPDATE_...``) events.
+* Termination protection.  moto had no UpdateTerminationProtection; now it sets the flag that
+  DescribeStacks shows, and DeleteStack refuses a protected stack (``ValidationError``).
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from typing import Any
 from moto.cloudformation import models as cfn_models
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.core.responses import ActionResult
 from moto.ssm.models import ssm_backends
 
 logger = logging.getLogger(__name__)
@@ -193,8 +199,11 @@ class RollbackFailed(Exception):
 
 
 def _load_template(self: Any, template: dict[str, Any], parameters: dict[str, Any]) -> None:
+    slots = template.get("Parameters") or {}
     self._template = template
-    self.input_parameters = parameters
+    # A stack made by a CREATE change set starts with an empty template but the change set's
+    # parameters: moto's load_parameters fails on values the template does not declare.
+    self.input_parameters = {k: v for k, v in parameters.items() if k in slots}
     self.load_mapping()
     self.load_parameters()
     self.load_conditions()
@@ -230,12 +239,15 @@ def _apply_changes(
 def _roll_back(
     self: Any,
     journal: Journal,
-    new_resources: dict[str, Any],
+    new: tuple[dict[str, Any], dict[str, Any]],
     old_template: dict[str, Any],
     old_parameters: dict[str, Any],
 ) -> None:
     """Undo ``journal``: put replaced resources back, re-apply old properties in place (so
-    dependants return to the old resources), then delete what the update created."""
+    dependants return to the old resources), then delete what the update created (resolving
+    its properties with the new template's parameters, which the old template may lack)."""
+    new_template, new_parameters = new
+    new_resources: dict[str, Any] = new_template["Resources"]
     _load_template(self, old_template, old_parameters)
     old_resources: dict[str, Any] = self._resource_json_map
     parsed: dict[str, Any] = self._parsed_resources
@@ -253,8 +265,13 @@ def _roll_back(
     for kind, name, _ in reversed(journal):
         if kind == "modify" and name not in recreated and name in old_resources:
             _update_one(self, name, old_resources[name])
-    for name, resource in reversed(created):
-        _discard_created(self, resource, new_resources[name])
+    if created:
+        _load_template(self, new_template, new_parameters)
+        try:
+            for name, resource in reversed(created):
+                _discard_created(self, resource, new_resources[name])
+        finally:
+            _load_template(self, old_template, old_parameters)
 
 
 def _discard_created(self: Any, resource: Any, resource_json: dict[str, Any]) -> None:
@@ -294,7 +311,8 @@ def faithful_update(
             removed = _apply_changes(self, diff, changed, journal)
     except Exception as error:
         try:
-            _roll_back(self, journal, template["Resources"], old_template, old_parameters)
+            _roll_back(self, journal, (template, parameters or old_parameters), old_template,
+                       old_parameters)
         except Exception as rollback_error:
             raise RollbackFailed(str(rollback_error)) from error
         raise UpdateRolledBack(str(error)) from error
@@ -415,16 +433,46 @@ def _finish(stack: Any, status: str, reason: str | None = None) -> None:
     stack._add_stack_event(status, resource_status_reason=reason)
 
 
-def _tag_failures(original: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark an exception with the (innermost) resource whose creation or update raised it."""
+def _resource_event(resource_map: Any, logical_id: str, resource_json: dict[str, Any],
+                    status: str, physical_id: str = "") -> None:
+    """A resource's event on its stack, as CloudFormation records one per resource."""
+    stack_id = getattr(resource_map, "stack_id", None)
+    account_id = getattr(resource_map, "_account_id", None)
+    region_name = getattr(resource_map, "_region_name", None)
+    if not (stack_id and account_id and region_name):
+        return
+    stack = cfn_models.cloudformation_backends[account_id][region_name].stacks.get(stack_id)
+    if stack is None:  # the hidden stack of a StackSet instance
+        return
+    stack.events.append(cfn_models.Event(
+        stack_id=stack.stack_id,
+        stack_name=stack.name,
+        logical_resource_id=logical_id,
+        physical_resource_id=physical_id,
+        resource_type=str(resource_json.get("Type", "")),
+        resource_status=status,
+        resource_status_reason=None,
+        resource_properties=None,
+    ))
+
+
+def _tag_failures(original: Callable[..., Any], verb: str) -> Callable[..., Any]:
+    """Record the resource's IN_PROGRESS and COMPLETE events, and mark an exception with the
+    (innermost) resource whose creation or update raised it."""
 
     def wrapper(logical_id: str, resource_json: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        resource_map = args[0] if args else kwargs.get("resources_map")
+        _resource_event(resource_map, logical_id, resource_json, f"{verb}_IN_PROGRESS")
         try:
-            return original(logical_id, resource_json, *args, **kwargs)
+            created = original(logical_id, resource_json, *args, **kwargs)
         except Exception as error:
             if not hasattr(error, "lzgen_resource"):
                 error.lzgen_resource = (logical_id, resource_json.get("Type"))  # type: ignore[attr-defined]
             raise
+        if created is not None:
+            _resource_event(resource_map, logical_id, resource_json, f"{verb}_COMPLETE",
+                            str(_physical_id(created)))
+        return created
 
     return wrapper
 
@@ -594,6 +642,11 @@ def delete_stack(self: Any, name_or_stack_id: str) -> None:
     stack = next(
         (s for s in self.stacks.values() if name_or_stack_id in (s.name, s.stack_id)), None
     )
+    if stack is not None and stack.enable_termination_protection:
+        raise ValidationError(
+            message=f"Stack [{stack.name}] cannot be deleted while TerminationProtection is "
+            "enabled"
+        )
     try:
         _ORIGINALS["delete_stack"](self, name_or_stack_id)
     except Exception as error:
@@ -604,6 +657,16 @@ def delete_stack(self: Any, name_or_stack_id: str) -> None:
         self.deleted_stacks.pop(stack.stack_id, None)
         stack.status = "DELETE_FAILED"
         stack._add_stack_event("DELETE_FAILED", resource_status_reason=str(error))
+
+
+# ---------------------------------------------------------------------------------------------
+# UpdateTerminationProtection
+
+
+def update_termination_protection(self: Any) -> ActionResult:
+    stack = self.cloudformation_backend.get_stack(self._get_param("StackName"))
+    stack.enable_termination_protection = self._get_bool_param("EnableTerminationProtection")
+    return ActionResult({"StackId": stack.stack_id})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -632,8 +695,12 @@ def apply() -> None:
         parse_and_create_resource=parsing.parse_and_create_resource,
         parse_and_update_resource=parsing.parse_and_update_resource,
     )
-    parsing.parse_and_create_resource = _tag_failures(_ORIGINALS["parse_and_create_resource"])
-    parsing.parse_and_update_resource = _tag_failures(_ORIGINALS["parse_and_update_resource"])
+    parsing.parse_and_create_resource = _tag_failures(
+        _ORIGINALS["parse_and_create_resource"], "CREATE"
+    )
+    parsing.parse_and_update_resource = _tag_failures(
+        _ORIGINALS["parse_and_update_resource"], "UPDATE"
+    )
     cfn_models.Stack.stack_resources = property(stack_resources)  # type: ignore[assignment,method-assign]
     cfn_models.ChangeSet.diff = change_set_diff  # type: ignore[method-assign]
     cfn_models.Stack.create_resources = create_resources  # type: ignore[method-assign]
@@ -648,3 +715,4 @@ def apply() -> None:
     resource_map.parse_ssm_parameter = parse_ssm_parameter  # type: ignore[method-assign]
     cfn_models.Stack.parameter_list = property(parameter_list)  # type: ignore[assignment,method-assign]
     backend.delete_stack = delete_stack  # type: ignore[method-assign]
+    CloudFormationResponse.update_termination_protection = update_termination_protection  # type: ignore[attr-defined]

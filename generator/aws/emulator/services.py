@@ -1,0 +1,165 @@
+"""APIs moto lacks that lzgen's API steps call: Account Management's contact information and
+IAM's centralized root access (Organizations features). State lives here, per account, and
+`reset_state()` forgets it with a moto reset.
+
+* ``account`` GetContactInformation / PutContactInformation (``AccountId`` or the caller's).
+  Getting it before it was ever put fails with ``ResourceNotFoundException``, as in AWS.
+* ``iam`` ListOrganizationsFeatures, EnableOrganizationsRootCredentialsManagement,
+  EnableOrganizationsRootSessions: need an organization with trusted access for
+  ``iam.amazonaws.com`` (``ServiceAccessNotEnabledException`` otherwise).
+* ``securityhub`` ListOrganizationAdminAccounts, per region as in AWS (moto kept one
+  administrator per organization and could not list it).
+* ``cloudformation`` UpdateStackInstances names accounts through ``DeploymentTargets`` too
+  (moto read only ``Accounts``); the overrides are recorded on the instances
+  (DescribeStackInstance shows them), not re-deployed into the instances' stacks.
+* ``cloudtrail`` RegisterOrganizationDelegatedAdmin: registers the account as delegated
+  administrator of ``cloudtrail.amazonaws.com`` in Organizations, as CloudTrail does.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from moto.account import urls as account_urls
+from moto.account.responses import AccountResponse
+from moto.cloudformation.responses import CloudFormationResponse
+from moto.cloudtrail.responses import CloudTrailResponse
+from moto.core.exceptions import JsonRESTError
+from moto.core.responses import ActionResult, EmptyResult
+from moto.iam.exceptions import IAMException
+from moto.iam.responses import IamResponse
+from moto.organizations.models import FakeServiceAccess, organizations_backends
+from moto.securityhub import urls as securityhub_urls
+from moto.securityhub.responses import SecurityHubResponse
+from moto.utilities.utils import get_partition
+
+IAM_PRINCIPAL = "iam.amazonaws.com"
+_CONTACTS: dict[str, dict[str, Any]] = {}
+_ROOT_FEATURES: dict[str, set[str]] = {}
+_SECURITYHUB_ADMINS: dict[tuple[str, str], str] = {}  # (management account, region) -> admin
+_ORIGINAL_SECURITYHUB_ENABLE = SecurityHubResponse.enable_organization_admin_account
+
+
+class _ResourceNotFound(JsonRESTError):
+    def __init__(self, message: str) -> None:
+        super().__init__("ResourceNotFoundException", message)
+
+
+
+# -- Account Management --------------------------------------------------------------------------
+
+
+def get_contact_information(self: Any) -> ActionResult:
+    account_id = self._get_param("AccountId") or self.current_account
+    found = _CONTACTS.get(account_id)
+    if found is None:
+        raise _ResourceNotFound(f"No contact information found for account {account_id}")
+    return ActionResult({"ContactInformation": found})
+
+
+def put_contact_information(self: Any) -> EmptyResult:
+    account_id = self._get_param("AccountId") or self.current_account
+    _CONTACTS[account_id] = dict(self._get_param("ContactInformation") or {})
+    return EmptyResult()
+
+
+# -- IAM: centralized root access ----------------------------------------------------------------
+
+
+def _organization(self: Any) -> Any:
+    backend = organizations_backends[self.current_account][get_partition(self.region)]
+    if backend.org is None:
+        raise IAMException("OrganizationNotFoundException",
+                           "The account is not part of an organization.")
+    if not any(s["ServicePrincipal"] == IAM_PRINCIPAL for s in backend.services):
+        raise IAMException("ServiceAccessNotEnabledException",
+                           "Trusted access for IAM is not enabled in the organization.")
+    return backend.org
+
+
+def _features(self: Any) -> ActionResult:
+    org = _organization(self)
+    enabled = sorted(_ROOT_FEATURES.get(self.current_account, set()))
+    return ActionResult({"OrganizationId": org.id, "EnabledFeatures": enabled})
+
+
+def list_organizations_features(self: Any) -> ActionResult:
+    return _features(self)
+
+
+def _enable(feature: str) -> Any:
+    def enable(self: Any) -> ActionResult:
+        _organization(self)
+        _ROOT_FEATURES.setdefault(self.current_account, set()).add(feature)
+        return _features(self)
+
+    return enable
+
+
+# -- Security Hub and CloudTrail administrators --------------------------------------------------
+
+
+def enable_securityhub_admin(self: Any) -> str:
+    answer: str = _ORIGINAL_SECURITYHUB_ENABLE(self)
+    admin = json.loads(self.body).get("AdminAccountId")
+    _SECURITYHUB_ADMINS[(self.current_account, self.region)] = admin
+    return answer
+
+
+def list_securityhub_admins(self: Any) -> str:
+    admin = _SECURITYHUB_ADMINS.get((self.current_account, self.region))
+    listed = [{"AccountId": admin, "Status": "ENABLED"}] if admin else []
+    return json.dumps({"AdminAccounts": listed})
+
+
+def update_stack_instances(self: Any) -> ActionResult:
+    targets = self._get_param("DeploymentTargets") or {}
+    accounts = self._get_param("Accounts", []) or targets.get("Accounts") or []
+    operation = self.cloudformation_backend.update_stack_instances(
+        self._get_param("StackSetName"), accounts, self._get_param("Regions", []),
+        self._get_param("ParameterOverrides", []))
+    return ActionResult({"OperationId": operation["OperationId"]})
+
+
+def register_cloudtrail_admin(self: Any) -> str:
+    backend = organizations_backends[self.current_account][get_partition(self.region)]
+    backend.register_delegated_administrator(AccountId=self._get_param("MemberAccountId"),
+                                             ServicePrincipal="cloudtrail.amazonaws.com")
+    return json.dumps({})
+
+
+# ------------------------------------------------------------------------------------------------
+
+
+def install() -> None:
+    """Add the handlers and routes. Idempotent."""
+    for path in ("{0}/getContactInformation$", "{0}/putContactInformation$"):
+        account_urls.url_paths.setdefault(path, AccountResponse.dispatch)
+    securityhub_urls.url_paths.setdefault("{0}/organization/admin$", SecurityHubResponse.dispatch)
+    SecurityHubResponse.enable_organization_admin_account = enable_securityhub_admin  # type: ignore[method-assign]
+    CloudFormationResponse.update_stack_instances = update_stack_instances  # type: ignore[method-assign]
+    handlers: dict[type, dict[str, Any]] = {
+        AccountResponse: {"get_contact_information": get_contact_information,
+                          "put_contact_information": put_contact_information},
+        IamResponse: {
+            "list_organizations_features": list_organizations_features,
+            "enable_organizations_root_credentials_management":
+                _enable("RootCredentialsManagement"),
+            "enable_organizations_root_sessions": _enable("RootSessions"),
+        },
+        SecurityHubResponse: {"list_organization_admin_accounts": list_securityhub_admins},
+        CloudTrailResponse: {"register_organization_delegated_admin": register_cloudtrail_admin},
+    }
+    for cls, methods in handlers.items():
+        for name, method in methods.items():
+            if not hasattr(cls, name):
+                setattr(cls, name, method)
+    if IAM_PRINCIPAL not in FakeServiceAccess.TRUSTED_SERVICES:
+        FakeServiceAccess.TRUSTED_SERVICES.append(IAM_PRINCIPAL)
+
+
+def reset_state() -> None:
+    _CONTACTS.clear()
+    _ROOT_FEATURES.clear()
+    _SECURITYHUB_ADMINS.clear()

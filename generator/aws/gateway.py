@@ -1,0 +1,164 @@
+"""The one place where lzgen talks to AWS: sessions, clients, retries and error translation.
+
+Everything else receives a `Gateway` and calls `call`/`pages`; tests hand it an emulator
+endpoint. No other module of lzgen imports boto3 or botocore (a test checks).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore import xform_name
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    NoRegionError,
+    ProfileNotFound,
+)
+from botocore.parsers import ResponseParserError
+
+from generator import __version__
+from generator.errors import AwsError, UsageError
+
+DEFAULT_MAX_ATTEMPTS = 10
+RERUN = "fix the cause and run `lzgen deploy` again: it continues where it stopped"
+_PERMISSIONS = ("the deploying identity lacks this permission: give its role the policy in "
+                "output/deployer-policy.json")
+_HINTS = {
+    "AccessDenied": _PERMISSIONS,
+    "AccessDeniedException": _PERMISSIONS,
+    "UnauthorizedOperation": _PERMISSIONS,
+    "ExpiredToken": "the session's credentials expired: sign in again, then rerun",
+    "ExpiredTokenException": "the session's credentials expired: sign in again, then rerun",
+    "RequestExpired": "the session's credentials expired: sign in again, then rerun",
+    "InvalidClientTokenId": "the credentials are not valid: check --profile and AWS_* variables",
+    "UnrecognizedClientException": "the credentials are not valid: check --profile and AWS_* "
+                                   "variables",
+    "SignatureDoesNotMatch": "the secret key does not match: check --profile and AWS_* "
+                             "variables",
+    "AWSOrganizationsNotInUseException": "this account has no organization yet: run the "
+                                         "deploy from the account that is to manage it",
+    "AccessDeniedForDependencyException": "Organizations needs iam:CreateServiceLinkedRole "
+                                          "for this: see output/deployer-policy.json",
+}
+_THROTTLED = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException",
+                        "RequestLimitExceeded", "RequestThrottled", "SlowDown"})
+
+Hook = Callable[..., Any]
+
+
+def _hint(code: str) -> str:
+    if code in _THROTTLED:
+        return f"AWS kept throttling the calls after every retry: wait a minute, then {RERUN}"
+    return _HINTS.get(code, RERUN)
+
+
+def _max_attempts_from_environment() -> int:
+    text = os.environ.get("AWS_MAX_ATTEMPTS") or str(DEFAULT_MAX_ATTEMPTS)
+    if not text.isdigit() or int(text) < 1:
+        raise UsageError(f"AWS_MAX_ATTEMPTS={text!r} is not a positive whole number",
+                         "unset it, or set it to the number of attempts per call, e.g. 10")
+    return int(text)
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", "Unknown"))
+
+
+class Gateway:
+    """boto3 clients for one set of credentials, with adaptive retries, cached per region.
+
+    `region` is where calls go that belong to no stack (Organizations, STS, IAM, Account);
+    `endpoint_url` sends every call to one endpoint (a local emulator); `max_attempts`
+    (default: AWS_MAX_ATTEMPTS, else 10) counts the first try and the retries.
+    """
+
+    def __init__(self, *, profile: str | None = None, region: str | None = None,
+                 endpoint_url: str | None = None, max_attempts: int | None = None,
+                 credentials: tuple[str, str] | None = None) -> None:
+        keys = {"aws_access_key_id": credentials[0],
+                "aws_secret_access_key": credentials[1]} if credentials else {}
+        try:
+            self._session = boto3.session.Session(profile_name=profile, region_name=region,
+                                                  **keys)
+        except ProfileNotFound as error:
+            raise UsageError(f"AWS profile {profile!r} is not configured",
+                             "list profiles with `aws configure list-profiles`") from error
+        self.region = region or self._session.region_name or "us-east-1"
+        self.endpoint_url = endpoint_url
+        if max_attempts is None:  # botocore's own variable, which an explicit Config overrides
+            max_attempts = _max_attempts_from_environment()
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            user_agent_extra=f"lzgen/{__version__}",
+        )
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._hooks: list[tuple[str, Hook]] = []
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        if key not in self._clients:
+            try:
+                client = self._session.client(service, region_name=key[1],
+                                              endpoint_url=self.endpoint_url,
+                                              config=self._config)
+            except (NoRegionError, BotoCoreError) as error:
+                raise AwsError(f"cannot set up an AWS client for {service}: {error}",
+                               "pass --region, or set AWS_REGION") from error
+            for event, hook in self._hooks:
+                client.meta.events.register(event, hook)
+            self._clients[key] = client
+        return self._clients[key]
+
+    def register(self, event: str, hook: Hook) -> None:
+        """Register a botocore event hook on every client, present and future (tests inject
+        throttling with `before-send` hooks)."""
+        self._hooks.append((event, hook))
+        for client in self._clients.values():
+            client.meta.events.register(event, hook)
+
+    def call(self, service: str, operation: str, *, region: str | None = None,
+             **params: Any) -> dict[str, Any]:
+        """One API call by its AWS name (`ListRoots`); AWS errors become `AwsError`."""
+        method = getattr(self.client(service, region), xform_name(operation))
+        try:
+            response: dict[str, Any] = method(**params)
+        except ClientError as error:
+            code = error_code(error)
+            message = error.response.get("Error", {}).get("Message", "") or str(error)
+            raise AwsError(f"{service} {operation}: {code}: {message}", _hint(code),
+                           code=code) from error
+        except NoCredentialsError as error:
+            raise AwsError("no AWS credentials found",
+                           "pass --profile, set AWS_PROFILE or AWS_ACCESS_KEY_ID; or try "
+                           "`lzgen deploy --local` against a local emulator",
+                           code="NoCredentials") from error
+        except EndpointConnectionError as error:
+            raise AwsError(f"cannot reach AWS at {error.kwargs.get('endpoint_url', '?')}",
+                           f"check the network or --endpoint-url, then {RERUN}",
+                           code="EndpointConnectionError") from error
+        except (BotoCoreError, ResponseParserError) as error:
+            raise AwsError(f"{service} {operation}: {error}", RERUN,
+                           code=type(error).__name__) from error
+        return response
+
+    def pages(self, service: str, operation: str, key: str, *, region: str | None = None,
+              **params: Any) -> list[Any]:
+        """Every item under `key` of every page of a call paginated with NextToken."""
+        items: list[Any] = []
+        while True:
+            page = self.call(service, operation, region=region, **params)
+            items.extend(page.get(key) or [])
+            if not page.get("NextToken"):
+                return items
+            params = {**params, "NextToken": page["NextToken"]}
+
+    def account_id(self) -> str:
+        return str(self.call("sts", "GetCallerIdentity")["Account"])
+

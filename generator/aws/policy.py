@@ -1,0 +1,135 @@
+"""The IAM policy the deploying role needs for one blueprint's output, and nothing more.
+
+Derived from what deploy will do: change sets on the organization's stacks (named
+`lzgen-ORG-*`), the resources in their templates (CloudFormation creates them with the
+caller's permissions), the SSM parameters that carry IDs between stacks, StackSets named
+`lzgen-ORG-*`, and the API calls of the manifest's steps. Organizations has no ARNs known
+before the organization exists, so its actions apply to "*". Deterministic: sorted sets only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from generator.aws.manifest import StepPlan
+
+STACK_ACTIONS = (
+    "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
+    "cloudformation:DeleteStack", "cloudformation:DescribeChangeSet",
+    "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
+    "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate",
+    "cloudformation:ListChangeSets", "cloudformation:UpdateTerminationProtection",
+)
+STACKSET_ACTIONS = (
+    "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+)
+# What CloudFormation calls for each resource type lzgen writes: the handler permissions of
+# the types' resource schemas. Accounts are retained, never closed: no CloseAccount.
+RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
+    "AWS::Organizations::Account": (
+        "organizations:CreateAccount", "organizations:DescribeAccount",
+        "organizations:DescribeCreateAccountStatus", "organizations:ListAccounts",
+        "organizations:ListParents", "organizations:ListRoots",
+        "organizations:ListTagsForResource", "organizations:MoveAccount",
+        "organizations:TagResource", "organizations:UntagResource"),
+    "AWS::Organizations::OrganizationalUnit": (
+        "organizations:CreateOrganizationalUnit", "organizations:DeleteOrganizationalUnit",
+        "organizations:DescribeOrganizationalUnit",
+        "organizations:ListOrganizationalUnitsForParent", "organizations:ListParents",
+        "organizations:ListTagsForResource", "organizations:TagResource",
+        "organizations:UntagResource", "organizations:UpdateOrganizationalUnit"),
+    "AWS::Organizations::Policy": (
+        "organizations:AttachPolicy", "organizations:CreatePolicy",
+        "organizations:DeletePolicy", "organizations:DescribePolicy",
+        "organizations:DetachPolicy", "organizations:ListPolicies",
+        "organizations:ListTagsForResource", "organizations:ListTargetsForPolicy",
+        "organizations:TagResource", "organizations:UntagResource",
+        "organizations:UpdatePolicy"),
+    "AWS::SSM::Parameter": (
+        "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:GetParameters",
+        "ssm:ListTagsForResource", "ssm:PutParameter", "ssm:RemoveTagsFromResource"),
+    "AWS::CloudFormation::StackSet": (
+        "cloudformation:CreateStackInstances", "cloudformation:CreateStackSet",
+        "cloudformation:DeleteStackInstances", "cloudformation:DeleteStackSet",
+        "cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet",
+        "cloudformation:DescribeStackSetOperation", "cloudformation:GetTemplateSummary",
+        "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperationResults",
+        "cloudformation:TagResource", "cloudformation:UntagResource",
+        "cloudformation:UpdateStackInstances", "cloudformation:UpdateStackSet",
+        # Service-managed StackSets look up the organization and its trusted access.
+        "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization",
+        "organizations:ListDelegatedAdministrators"),
+}
+# Scoped to lzgen's own names in `_scoped`; everything else of a type goes to "*".
+_SCOPED_SERVICES = ("ssm", "cloudformation")
+
+
+def _resource_actions(resource_type: str) -> tuple[str, ...]:
+    """Known types from the table; others from the resource schema cfn-lint bundles."""
+    if resource_type in RESOURCE_ACTIONS:
+        return RESOURCE_ACTIONS[resource_type]
+    from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
+    try:
+        schema = PROVIDER_SCHEMA_MANAGER.get_resource_schema("us-east-1", resource_type).schema
+    except Exception:  # a type cfn-lint does not know: cfn-lint already reported it
+        return ()
+    handlers = schema.get("handlers") or {}
+    permissions = {str(p) for kind in ("create", "read", "update", "delete")
+                   for p in (handlers.get(kind) or {}).get("permissions") or []}
+    # Schemas write some prefixes capitalized ("CloudTrail:"); IAM ignores the case.
+    return tuple(sorted({f"{p.split(':')[0].lower()}:{p.split(':', 1)[1]}"
+                         for p in permissions if ":" in p}))
+
+
+def _types(templates: Mapping[str, dict[str, Any]]) -> set[str]:
+    return {str(resource.get("Type")) for template in templates.values()
+            for resource in (template.get("Resources") or {}).values()}
+
+
+def _statement(sid: str, actions: set[str], resources: list[str]) -> dict[str, Any]:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
+            "Resource": resources[0] if len(resources) == 1 else sorted(resources)}
+
+
+def deployer_policy(manifest: Mapping[str, Any],
+                    templates: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """The IAM policy document for the role that runs `lzgen deploy` on this output."""
+    org = manifest["organization"]
+    regions = sorted({str(s["region"]) for s in manifest["stacks"]} or {manifest["home_region"]})
+    types = _types(templates)
+    by_type = {a for t in sorted(types) for a in _resource_actions(t)}
+    scoped = {a for a in by_type if a.split(":")[0] in _SCOPED_SERVICES}
+    stacks = [f"arn:aws:cloudformation:{r}:*:stack/lzgen-{org}-*/*" for r in regions]
+    change_sets = [f"arn:aws:cloudformation:{r}:*:changeSet/lzgen-*/*" for r in regions]
+    statements = [_statement("ChangeSetsOnLzgenStacks", set(STACK_ACTIONS),
+                             stacks + change_sets)]
+    ssm = {a for a in scoped if a.startswith("ssm:")}
+    if ssm:
+        statements.append(_statement(
+            "IdsBetweenStacks", ssm | {"ssm:GetParameters"},
+            [f"arn:aws:ssm:{r}:*:parameter/lzgen/{org}/*" for r in regions]))
+    stack_sets = {a for a in scoped if a.startswith("cloudformation:")}
+    if stack_sets:
+        statements.append(_statement(
+            "LzgenStackSets", stack_sets | set(STACKSET_ACTIONS),
+            [f"arn:aws:cloudformation:{r}:*:{kind}/lzgen-{org}-*"
+             for r in regions for kind in ("stackset", "stackset-target")]
+            + ["arn:aws:cloudformation:*:*:type/resource/*"]))
+    steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
+                      dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
+             for s in manifest.get("api_steps") or []]
+    statements.append(_statement("ResourcesAndApiSteps",
+                                 (by_type - scoped) | _step_actions(steps), ["*"]))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _step_actions(steps: list[StepPlan]) -> set[str]:
+    from generator.aws.steps import step_permissions
+
+    found = {"organizations:DescribeOrganization", "organizations:ListRoots",
+             "organizations:ListAccounts"}
+    for step in steps:
+        found.update(step_permissions(step))
+    return found

@@ -1,0 +1,392 @@
+"""One management-account stack through a change set: compare, plan, show, guard, execute, wait.
+
+An unchanged stack (same template, same parameter values, same values behind its SSM
+parameters) is skipped with read-only calls only. A stack whose creation rolled back
+(ROLLBACK_COMPLETE) cannot be updated: it is deleted and created again. A stack left in
+REVIEW_IN_PROGRESS (a change set that never ran) is deleted as well.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
+from generator.aws.gateway import Gateway
+from generator.aws.manifest import StackPlan
+from generator.aws.tokens import Resolver
+from generator.aws.ui import DeployUi, Tracker
+from generator.errors import AwsError, RefusedError
+
+INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
+ACCOUNT_TYPE = "AWS::Organizations::Account"
+SETTLED_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
+                        "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"})
+DONE_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE"})
+RECREATE = frozenset({"ROLLBACK_COMPLETE", "REVIEW_IN_PROGRESS"})
+STUCK = frozenset({"ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED",
+                   "UPDATE_FAILED", "CREATE_FAILED", "IMPORT_ROLLBACK_FAILED"})
+NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
+CHANGE_SET_PREFIX = "lzgen-"
+_RESOURCE_DONE = ("_COMPLETE", "_FAILED", "_SKIPPED")
+
+
+@dataclass
+class DeployedStack:
+    name: str
+    status: str
+    stack_id: str
+    parameters: list[dict[str, Any]] = field(default_factory=list)
+    termination_protection: bool = False
+    template: dict[str, Any] | None = None
+
+    @classmethod
+    def from_description(cls, stack: dict[str, Any]) -> DeployedStack:
+        return cls(name=str(stack["StackName"]), status=str(stack["StackStatus"]),
+                   stack_id=str(stack["StackId"]),
+                   parameters=list(stack.get("Parameters") or []),
+                   termination_protection=bool(stack.get("EnableTerminationProtection")))
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    dry_run: bool = False
+    allow_destructive: bool = False
+    poll_seconds: float = 5.0
+    timeout_seconds: float = 3600.0
+
+
+class Stacks:
+    def __init__(self, gateway: Gateway, resolver: Resolver, ui: DeployUi,
+                 options: StackOptions) -> None:
+        self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
+
+    def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
+        return self.gateway.call("cloudformation", operation, region=plan.region, **params)
+
+    # -- what is deployed -----------------------------------------------------------------------
+
+    def snapshot(self, plans: tuple[StackPlan, ...]) -> dict[str, DeployedStack | None]:
+        """The deployed state of every planned stack, with its template (read-only calls,
+        each on its own stack, which the deployer policy allows)."""
+        found: dict[str, DeployedStack | None] = {}
+        for plan in plans:
+            deployed = self.describe(plan)
+            if deployed is not None and deployed.status not in RECREATE:
+                deployed.template = self._template(plan)
+            found[plan.name] = deployed
+        return found
+
+    def describe(self, plan: StackPlan) -> DeployedStack | None:
+        try:
+            stacks = self._call(plan, "DescribeStacks", StackName=plan.stack_name)["Stacks"]
+        except AwsError as error:
+            if error.code == "ValidationError" and "does not exist" in error.message:
+                return None
+            raise
+        live = [s for s in stacks if s["StackStatus"] != "DELETE_COMPLETE"]
+        return DeployedStack.from_description(live[0]) if live else None
+
+    def _template(self, plan: StackPlan) -> dict[str, Any]:
+        body = self._call(plan, "GetTemplate", StackName=plan.stack_name,
+                          TemplateStage="Original")["TemplateBody"]
+        parsed: dict[str, Any] = json.loads(body) if isinstance(body, str) else dict(body)
+        plain: dict[str, Any] = json.loads(json.dumps(parsed))  # plain dicts, like the plan's
+        return plain
+
+    # -- deploying one stack ----------------------------------------------------------------------
+
+    def deploy(self, plan: StackPlan, deployed: DeployedStack | None) -> str:
+        """Bring one stack to its plan; the outcome in a word or two."""
+        deployed = self._settled(plan, deployed)
+        if deployed is not None and deployed.status in STUCK:
+            raise AwsError(f"stack {plan.stack_name} is {deployed.status}",
+                           "fix it in the CloudFormation console (continue the rollback, or "
+                           "delete the stack, retaining what failed), then rerun")
+        if deployed is not None and deployed.status in RECREATE:
+            if self.options.dry_run:  # AWS plans no new stack under a rolled-back one's name
+                return f"{deployed.status}: deploy deletes it and creates it again"
+            self._delete(plan, deployed)
+            deployed = None
+        parameters = self.resolver.resolve(plan.parameters)
+        if deployed is not None and self._unchanged(plan, deployed, parameters):
+            self._protect(plan, deployed)
+            return "unchanged"
+        self._refuse_existing_accounts(plan, deployed)
+        return self._through_change_set(plan, deployed, parameters)
+
+    def _refuse_existing_accounts(self, plan: StackPlan, deployed: DeployedStack | None) -> None:
+        """An account the stack would add whose email the organization already has (left by a
+        rolled-back creation, or moved from another stack) cannot be created again."""
+        before = (deployed.template or {}).get("Resources", {}) if deployed else {}
+        added = {str(r["Properties"]["Email"]).lower(): logical
+                 for logical, r in plan.resources().items()
+                 if r.get("Type") == ACCOUNT_TYPE and logical not in before
+                 and isinstance((r.get("Properties") or {}).get("Email"), str)}
+        if not added:
+            return
+        existing = {str(a["Email"]).lower(): str(a["Id"]) for a in self.resolver.account_list()}
+        clashes = sorted(f"{added[email]} ({email}, account {existing[email]})"
+                         for email in added.keys() & existing.keys())
+        if clashes:
+            raise AwsError(f"{plan.stack_name} would create accounts that already exist in the "
+                           f"organization: {', '.join(clashes)}",
+                           "CloudFormation cannot create an account twice: import each into "
+                           "the stack (a change set of type IMPORT, or the console's Import "
+                           "resources into stack), then rerun", code="AccountExists")
+
+    def _settled(self, plan: StackPlan, deployed: DeployedStack | None) -> DeployedStack | None:
+        """Wait for an operation still running on the stack (say, from an interrupted run)."""
+        if deployed is None or not _running(deployed.status):
+            return deployed
+        self.ui.note(f"{plan.stack_name} is {deployed.status}: waiting for it to finish")
+        self._wait(plan, lambda: not _running(self._status(plan)))
+        current = self.describe(plan)
+        if current is not None and current.status not in RECREATE:
+            current.template = self._template(plan)
+        return current
+
+    def _status(self, plan: StackPlan) -> str:
+        current = self.describe(plan)
+        return current.status if current else "DELETE_COMPLETE"
+
+    def _unchanged(self, plan: StackPlan, deployed: DeployedStack,
+                   parameters: dict[str, str]) -> bool:
+        if deployed.status not in SETTLED_OK or deployed.template != plan.template:
+            return False
+        values = {p["ParameterKey"]: p for p in deployed.parameters}
+        if any(values.get(k, {}).get("ParameterValue") != v for k, v in parameters.items()):
+            return False
+        behind_ssm = {str(p["ParameterValue"]): str(p["ResolvedValue"])
+                      for p in deployed.parameters if "ResolvedValue" in p}
+        return self._ssm_values(plan, list(behind_ssm)) == behind_ssm
+
+    def _ssm_values(self, plan: StackPlan, names: list[str]) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for start in range(0, len(names), 10):
+            found = self.gateway.call("ssm", "GetParameters", region=plan.region,
+                                      Names=names[start:start + 10])
+            values.update({str(p["Name"]): str(p["Value"]) for p in found["Parameters"]})
+        return values
+
+    def _protect(self, plan: StackPlan, deployed: DeployedStack | None) -> None:
+        if deployed is not None and deployed.termination_protection:
+            return
+        if self.options.dry_run:
+            return
+        self._call(plan, "UpdateTerminationProtection", StackName=plan.stack_name,
+                   EnableTerminationProtection=True)
+
+    def _delete(self, plan: StackPlan, deployed: DeployedStack) -> None:
+        self.ui.warn(f"{plan.stack_name} is {deployed.status}: deleting it to create it again")
+        if deployed.termination_protection:
+            self._call(plan, "UpdateTerminationProtection", StackName=plan.stack_name,
+                       EnableTerminationProtection=False)
+        self._call(plan, "DeleteStack", StackName=plan.stack_name)
+        self._wait(plan, lambda: self._status(plan) in ("DELETE_COMPLETE", "DELETE_FAILED"))
+        if self._status(plan) == "DELETE_FAILED":
+            raise AwsError(f"stack {plan.stack_name} could not be deleted",
+                           "see its events in the CloudFormation console, then rerun")
+
+    # -- change sets ------------------------------------------------------------------------------
+
+    def _through_change_set(self, plan: StackPlan, deployed: DeployedStack | None,
+                            parameters: dict[str, str]) -> str:
+        change_type = "CREATE" if deployed is None else "UPDATE"
+        body = plan.body
+        if len(body.encode()) > INLINE_LIMIT:
+            raise AwsError(f"template of {plan.stack_name} is {len(body.encode())} bytes, over "
+                           f"CloudFormation's inline limit of {INLINE_LIMIT}",
+                           "spread the resources over more stacks (blueprint `layout`), then "
+                           "generate again", code="TemplateTooLarge")
+        if deployed is not None:
+            self._drop_stale_change_sets(plan)
+        name = _change_set_name(body, parameters)
+        request: dict[str, Any] = {
+            "StackName": plan.stack_name, "ChangeSetName": name, "TemplateBody": body,
+            "ChangeSetType": change_type, "Description": f"lzgen deploy of {plan.name}",
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v}
+                           for k, v in sorted(parameters.items())],
+        }
+        if plan.capabilities:
+            request["Capabilities"] = list(plan.capabilities)
+        self._call(plan, "CreateChangeSet", **request)
+        status, reason = self._wait_for_change_set(plan, name)
+        if status == "FAILED":
+            self._discard(plan, name, change_type)
+            if any(text in reason for text in NO_CHANGES):
+                self._protect(plan, deployed)
+                return "unchanged"
+            raise AwsError(f"change set for {plan.stack_name} failed: {reason}",
+                           "fix the cause, then rerun", code="ChangeSetFailed")
+        changes = self._changes(plan, name, deployed)
+        self._show(plan, name, deployed, changes)
+        self._refuse_destructive(plan, name, change_type, changes)
+        if self.options.dry_run:
+            self._discard(plan, name, change_type)
+            return "planned (dry run)"
+        if not self.ui.confirm(f"Execute the change set of {plan.stack_name}?"):
+            self._discard(plan, name, change_type)
+            raise RefusedError(f"change set of {plan.stack_name} not executed",
+                               "nothing of it ran; rerun when ready")
+        return self._execute(plan, name, change_type, len(changes))
+
+    def _show(self, plan: StackPlan, name: str, deployed: DeployedStack | None,
+              changes: list[ResourceChange]) -> None:
+        from generator.diff.writers import text_lines
+
+        old = (deployed.template or {}).get("Resources", {}) if deployed else {}
+        self.ui.styled_lines(text_lines(as_diff(plan.stack_name, name, changes, old)))
+
+    def _drop_stale_change_sets(self, plan: StackPlan) -> None:
+        listed = self.gateway.pages("cloudformation", "ListChangeSets", "Summaries",
+                                    region=plan.region, StackName=plan.stack_name)
+        for summary in listed:
+            if summary.get("StackName", plan.stack_name) == plan.stack_name and \
+                    str(summary["ChangeSetName"]).startswith(CHANGE_SET_PREFIX):
+                self._call(plan, "DeleteChangeSet", StackName=plan.stack_name,
+                           ChangeSetName=summary["ChangeSetName"])
+
+    def _wait_for_change_set(self, plan: StackPlan, name: str) -> tuple[str, str]:
+        result: dict[str, str] = {}
+
+        def created() -> bool:
+            found = self._call(plan, "DescribeChangeSet", StackName=plan.stack_name,
+                               ChangeSetName=name)
+            result["status"] = str(found.get("Status", ""))
+            result["reason"] = str(found.get("StatusReason") or "")
+            return result["status"] in ("CREATE_COMPLETE", "FAILED")
+
+        self._wait(plan, created)
+        return result["status"], result["reason"]
+
+    def _changes(self, plan: StackPlan, name: str,
+                 deployed: DeployedStack | None) -> list[ResourceChange]:
+        listed = self.gateway.pages("cloudformation", "DescribeChangeSet", "Changes",
+                                    region=plan.region, StackName=plan.stack_name,
+                                    ChangeSetName=name)
+        changes = from_change_set(listed)
+        old = (deployed.template or {}).get("Resources", {}) if deployed else {}
+        return [_with_properties(c, old, plan.resources()) for c in changes]
+
+    def _refuse_destructive(self, plan: StackPlan, name: str, change_type: str,
+                            changes: list[ResourceChange]) -> None:
+        bad = destructive(changes)
+        if not bad:
+            return
+        listed = ", ".join(f"{c.logical_id} {c.what}" for c in bad)
+        if self.options.allow_destructive:
+            self.ui.warn(f"destructive changes allowed by --allow-destructive: {listed}")
+            return
+        self._discard(plan, name, change_type)
+        raise RefusedError(f"change set of {plan.stack_name} would remove or replace: {listed}",
+                           "nothing was executed; if this is intended, rerun with "
+                           "--allow-destructive (accounts are kept in the organization, but "
+                           "leave their stack)")
+
+    def _discard(self, plan: StackPlan, name: str, change_type: str) -> None:
+        self._call(plan, "DeleteChangeSet", StackName=plan.stack_name, ChangeSetName=name)
+        if change_type == "CREATE":  # the stack it made waits in REVIEW_IN_PROGRESS
+            self._call(plan, "DeleteStack", StackName=plan.stack_name)
+
+    def _execute(self, plan: StackPlan, name: str, change_type: str, total: int) -> str:
+        marker = self._newest_event(plan)
+        self._call(plan, "ExecuteChangeSet", StackName=plan.stack_name, ChangeSetName=name)
+        with self.ui.tracking(plan.stack_name, total) as tracker:
+            status = self._follow(plan, marker, tracker)
+            tracker.finish()
+        if status not in DONE_OK:
+            raise AwsError(f"stack {plan.stack_name} ended {status}: {self._failures(plan)}",
+                           "fix the cause, then rerun: a stack whose creation rolled back is "
+                           "deleted and created again", code="StackFailed")
+        self._protect(plan, None)
+        return "created" if change_type == "CREATE" else "updated"
+
+    # -- waiting and events ----------------------------------------------------------------------
+
+    def _wait(self, plan: StackPlan, done: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.options.timeout_seconds
+        while not done():
+            if time.monotonic() > deadline:
+                raise AwsError(f"timed out waiting for stack {plan.stack_name}",
+                               "it is still running in CloudFormation: rerun later, deploy "
+                               "waits for it", code="Timeout")
+            time.sleep(self.options.poll_seconds)
+
+    def _newest_event(self, plan: StackPlan) -> str:
+        events = self._call(plan, "DescribeStackEvents", StackName=plan.stack_name)
+        listed = events.get("StackEvents") or []
+        return str(listed[0]["EventId"]) if listed else ""
+
+    def _events_since(self, plan: StackPlan, marker: str) -> list[dict[str, Any]]:
+        """Events newer than `marker`, oldest first."""
+        found: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"StackName": plan.stack_name}
+        while True:
+            page = self._call(plan, "DescribeStackEvents", **params)
+            for event in page.get("StackEvents") or []:
+                if event["EventId"] == marker:
+                    return found[::-1]
+                found.append(event)
+            if not page.get("NextToken"):
+                return found[::-1]
+            params["NextToken"] = page["NextToken"]
+
+    def _follow(self, plan: StackPlan, marker: str, tracker: Tracker) -> str:
+        deadline = time.monotonic() + self.options.timeout_seconds
+        while True:
+            status = self._status(plan)
+            events = self._events_since(plan, marker)
+            for event in events:
+                self._show_event(plan, event, tracker)
+            if events:
+                marker = str(events[-1]["EventId"])
+            if not _running(status):
+                return status
+            if time.monotonic() > deadline:
+                raise AwsError(f"timed out waiting for stack {plan.stack_name}",
+                               "it is still running in CloudFormation: rerun later",
+                               code="Timeout")
+            time.sleep(self.options.poll_seconds)
+
+    @staticmethod
+    def _show_event(plan: StackPlan, event: dict[str, Any], tracker: Tracker) -> None:
+        logical = str(event.get("LogicalResourceId", ""))
+        status = str(event.get("ResourceStatus", ""))
+        tracker.event(logical, status, str(event.get("ResourceStatusReason") or ""))
+        if logical != plan.stack_name and status.endswith(_RESOURCE_DONE):
+            tracker.advance()
+
+    def _failures(self, plan: StackPlan) -> str:
+        events = self._call(plan, "DescribeStackEvents", StackName=plan.stack_name)
+        failed = [f"{e['LogicalResourceId']}: {e.get('ResourceStatusReason', '')}"
+                  for e in events.get("StackEvents") or []
+                  if str(e.get("ResourceStatus", "")).endswith("_FAILED")
+                  and e.get("LogicalResourceId") != plan.stack_name]
+        return "; ".join(failed[:5]) or "see the stack's events"
+
+
+def _running(status: str) -> bool:
+    return status.endswith("_IN_PROGRESS") and status != "REVIEW_IN_PROGRESS"
+
+
+def _change_set_name(body: str, parameters: dict[str, str]) -> str:
+    digest = hashlib.sha256((body + json.dumps(parameters, sort_keys=True)).encode())
+    return f"{CHANGE_SET_PREFIX}{digest.hexdigest()[:16]}"
+
+
+def _with_properties(change: ResourceChange, old: dict[str, Any],
+                     new: dict[str, Any]) -> ResourceChange:
+    """Name the changed properties from the two templates when AWS gave no details."""
+    if change.properties or change.action != "Modify":
+        return change
+    before = (old.get(change.logical_id) or {}).get("Properties") or {}
+    after = (new.get(change.logical_id) or {}).get("Properties") or {}
+    names = tuple(sorted(k for k in before.keys() | after.keys()
+                         if before.get(k) != after.get(k)))
+    return ResourceChange(change.logical_id, change.resource_type, change.action,
+                          change.replacement, change.physical_id, names)

@@ -1,0 +1,149 @@
+"""Deploy-time tokens: `{{lzgen:root-id}}`, `{{lzgen:organization-id}}` and
+`{{lzgen:account-id:NAME}}` in stack parameters and API step parameters, looked up in the
+organization when deploy needs them (they exist only once the organization does).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from generator.errors import AwsError, UsageError
+
+if TYPE_CHECKING:
+    from generator.aws.gateway import Gateway
+
+TOKEN = re.compile(r"\{\{lzgen:([a-z-]+)(?::([^{}]*))?\}\}")
+ACCOUNT_NOT_FOUND = "AccountNotFound"
+
+
+def has_tokens(value: Any) -> bool:
+    if isinstance(value, str):
+        return TOKEN.search(value) is not None
+    if isinstance(value, dict):
+        return any(has_tokens(v) for v in value.values())
+    if isinstance(value, list):
+        return any(has_tokens(v) for v in value)
+    return False
+
+
+class Resolver:
+    """Looks up what tokens stand for, once; `forget_accounts()` after stacks created some."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+        self._root_id: str | None = None
+        self._organization: dict[str, Any] | None = None
+        self._account_list: list[dict[str, Any]] | None = None
+
+    # -- the organization ---------------------------------------------------------------------
+
+    def organization(self) -> dict[str, Any] | None:
+        """DescribeOrganization's Organization, or None when the account has none."""
+        if self._organization is None:
+            try:
+                found = self.gateway.call("organizations", "DescribeOrganization")
+            except AwsError as error:
+                if error.code == "AWSOrganizationsNotInUseException":
+                    return None
+                raise
+            self._organization = dict(found["Organization"])
+        return self._organization
+
+    def forget_organization(self) -> None:
+        self._organization = None
+        self._root_id = None
+
+    def organization_id(self) -> str:
+        found = self.organization()
+        if found is None:
+            raise AwsError("this account has no organization",
+                           "the prepare phase creates it: run `lzgen deploy` without "
+                           "--dry-run", code="AWSOrganizationsNotInUseException")
+        return str(found["Id"])
+
+    def root_id(self) -> str:
+        if self._root_id is None:
+            roots = self.gateway.pages("organizations", "ListRoots", "Roots")
+            self._root_id = str(roots[0]["Id"])
+        return self._root_id
+
+    def root(self) -> dict[str, Any]:
+        """The root with its current policy types (not cached: steps change them)."""
+        roots = self.gateway.pages("organizations", "ListRoots", "Roots")
+        root: dict[str, Any] = roots[0]
+        return root
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    def account_list(self) -> list[dict[str, Any]]:
+        """ListAccounts, every page, once (until `forget_accounts`)."""
+        if self._account_list is None:
+            self._account_list = self.gateway.pages("organizations", "ListAccounts", "Accounts")
+        return self._account_list
+
+    def accounts(self) -> dict[str, str]:
+        """Account name -> ID, for every account of the organization."""
+        return {str(a["Name"]): str(a["Id"]) for a in self.account_list()}
+
+    def forget_accounts(self) -> None:
+        self._account_list = None
+
+    def account_id(self, name: str) -> str:
+        if re.fullmatch(r"\d{12}", name):
+            return name
+        found = self.accounts().get(name)
+        if found is None:
+            raise AwsError(f"account {name!r} is not in the organization",
+                           "the account stacks create it: deploy them first (a dry run "
+                           "cannot resolve accounts that do not exist yet)",
+                           code=ACCOUNT_NOT_FOUND)
+        return found
+
+    def ou_id(self, path: str) -> str:
+        """The ID of the OU at `path` ('Workloads/Prod'), walking the tree by names."""
+        parent = self.root_id()
+        for name in path.split("/"):
+            units = self.gateway.pages("organizations", "ListOrganizationalUnitsForParent",
+                                       "OrganizationalUnits", ParentId=parent)
+            match = next((u for u in units if u["Name"] == name), None)
+            if match is None:
+                raise AwsError(f"OU {path!r} is not in the organization",
+                               "the OU stacks create it: deploy them first",
+                               code="OrganizationalUnitNotFound")
+            parent = str(match["Id"])
+        return parent
+
+    def target_id(self, target: str) -> str:
+        """'root', 'ou:PATH', 'account:NAME' or an ID -> the ID."""
+        kind, _, name = target.partition(":")
+        if target == "root":
+            return self.root_id()
+        if kind == "ou":
+            return self.ou_id(name)
+        if kind == "account":
+            return self.account_id(name)
+        return target
+
+    # -- tokens -------------------------------------------------------------------------------
+
+    def resolve(self, value: Any) -> Any:
+        """`value` with every token replaced, in strings, lists and dicts."""
+        if isinstance(value, str):
+            return TOKEN.sub(lambda m: self._token(m.group(1), m.group(2)), value)
+        if isinstance(value, dict):
+            return {k: self.resolve(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(v) for v in value]
+        return value
+
+    def _token(self, kind: str, argument: str | None) -> str:
+        if kind == "root-id":
+            return self.root_id()
+        if kind == "organization-id":
+            return self.organization_id()
+        if kind == "account-id" and argument:
+            return self.account_id(argument)
+        raise UsageError(f"unknown deploy token {{{{lzgen:{kind}}}}} in manifest.json",
+                         "this lzgen is older than the one that generated the output: "
+                         "upgrade it, or generate again")

@@ -1,0 +1,107 @@
+"""Billing and cost in the management account: a read-only billing role, budgets and cost
+anomaly detection. The management account pays for the whole organization, so its budgets and
+its anomaly monitor see every account's costs.
+"""
+
+from __future__ import annotations
+
+import json
+
+from troposphere import Ref, Sub, Template
+from troposphere.budgets import (
+    Budget,
+    BudgetData,
+    Notification,
+    NotificationWithSubscribers,
+    Spend,
+    Subscriber,
+)
+from troposphere.ce import AnomalyMonitor, AnomalySubscription
+from troposphere.ce import Subscriber as AnomalySubscriber
+from troposphere.iam import Policy, Role
+
+from generator.build.organization import new_template
+from generator.build.stacksets import NAMED_IAM, after_organization
+from generator.build.types import Build, Stack
+from generator.model import Organization, pascal
+
+STACK = "billing"
+ROLE_NAME = "lzgen-billing-read-only"
+# Billing, Cost Explorer, budgets and reports (read); Compute Optimizer recommendations.
+MANAGED_POLICIES = ("AWSBillingReadOnlyAccess", "ComputeOptimizerReadOnlyAccess")
+STORAGE_LENS_READ = ("s3:GetStorageLensConfiguration", "s3:GetStorageLensDashboard",
+                     "s3:ListStorageLensConfigurations")
+
+
+def build_billing(org: Organization, build: Build) -> None:
+    billing = org.blueprint.billing
+    anomaly = billing.cost_anomaly
+    wants_anomaly = anomaly is not None and anomaly.enabled
+    if not (billing.read_only_principals or billing.budgets or wants_anomaly):
+        return
+    template = new_template("Billing and cost: a read-only billing role, budgets and cost "
+                            "anomaly detection for the whole organization")
+    if billing.read_only_principals:
+        template.add_resource(_read_only_role(billing.read_only_principals))
+    for name, budget in sorted(billing.budgets.items()):
+        template.add_resource(_budget(name, budget.amount, budget.currency,
+                                      budget.thresholds, budget.emails))
+    if anomaly is not None and wants_anomaly:
+        _add_anomaly_detection(template, anomaly.threshold, anomaly.emails)
+    capabilities = [NAMED_IAM] if billing.read_only_principals else []
+    build.stacks.append(Stack(STACK, template.to_dict(), "Billing role, budgets, anomalies",
+                              after_organization(org), {},
+                              org.blueprint.organization.home_region, capabilities))
+
+
+def _read_only_role(principals: list[str]) -> Role:
+    return Role(
+        "BillingReadOnlyRole",
+        RoleName=ROLE_NAME,
+        Description="Read-only access to billing and cost tools (lzgen)",
+        AssumeRolePolicyDocument={"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": sorted(set(principals))},
+            "Action": "sts:AssumeRole"}]},
+        ManagedPolicyArns=[Sub(f"arn:${{AWS::Partition}}:iam::aws:policy/{name}")
+                           for name in MANAGED_POLICIES],
+        Policies=[Policy(PolicyName="storage-lens-read", PolicyDocument={
+            "Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": list(STORAGE_LENS_READ), "Resource": "*"}]})],
+    )
+
+
+def budget_logical_id(name: str) -> str:
+    return "Budget" + pascal(name)
+
+
+def _budget(name: str, amount: float, currency: str, thresholds: list[int],
+            emails: list[str]) -> Budget:
+    subscribers = [Subscriber(SubscriptionType="EMAIL", Address=e) for e in sorted(set(emails))]
+    return Budget(
+        budget_logical_id(name),
+        Budget=BudgetData(BudgetName=name, BudgetType="COST", TimeUnit="MONTHLY",
+                          BudgetLimit=Spend(Amount=_number(amount), Unit=currency)),
+        NotificationsWithSubscribers=[NotificationWithSubscribers(
+            Notification=Notification(NotificationType="ACTUAL",
+                                      ComparisonOperator="GREATER_THAN",
+                                      Threshold=threshold, ThresholdType="PERCENTAGE"),
+            Subscribers=subscribers) for threshold in sorted(set(thresholds))],
+    )
+
+
+def _number(amount: float) -> float | int:
+    return int(amount) if float(amount).is_integer() else amount
+
+
+def _add_anomaly_detection(template: Template, threshold: float, emails: list[str]) -> None:
+    monitor = template.add_resource(AnomalyMonitor(
+        "CostAnomalyMonitor", MonitorName="lzgen-services", MonitorType="DIMENSIONAL",
+        MonitorDimension="SERVICE"))
+    expression = json.dumps({"Dimensions": {
+        "Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "MatchOptions": ["GREATER_THAN_OR_EQUAL"],
+        "Values": [str(_number(threshold))]}}, sort_keys=True, separators=(",", ":"))
+    template.add_resource(AnomalySubscription(
+        "CostAnomalySubscription", SubscriptionName="lzgen-cost-anomalies", Frequency="DAILY",
+        MonitorArnList=[Ref(monitor)], ThresholdExpression=expression,
+        Subscribers=[AnomalySubscriber(Type="EMAIL", Address=e) for e in sorted(set(emails))]))
+

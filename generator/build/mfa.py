@@ -1,0 +1,70 @@
+"""MFA detection: AWS Config managed rules that flag root users without (hardware) MFA.
+
+Member accounts get the rules through a service-managed StackSet targeting the root (new
+accounts included); the management account, which StackSets never reach, through the stack
+that owns the StackSet. Both run in the home region only: the root user is global.
+
+A Config rule needs a configuration recorder in its account and region. lzgen does not create
+one: an account and region hold one customer-managed recorder, which Control Tower or an
+existing Config rollout usually owns already, and a recorder needs a delivery channel and
+storage that belong to that rollout. Deploying these rules where Config is not recording
+fails, so the template descriptions and the README state the prerequisite.
+"""
+
+from __future__ import annotations
+
+from troposphere import Template
+from troposphere.config import ConfigRule, Source
+
+from generator.baseline import wants_hardware_mfa_rule
+from generator.build.organization import new_template
+from generator.build.stacksets import (
+    add_stackset,
+    after_organization,
+    deploy_parameters,
+    every_member_account,
+)
+from generator.build.types import Build, Stack
+from generator.model import Organization
+
+STACK = "mfa-detection"
+PREREQUISITE = "AWS Config must be recording in the account and home region"
+RULES = {
+    "RootAccountMfaEnabled": ("ROOT_ACCOUNT_MFA_ENABLED", "root-account-mfa-enabled",
+                              "The root user signs in with MFA"),
+    "RootAccountHardwareMfaEnabled": ("ROOT_ACCOUNT_HARDWARE_MFA_ENABLED",
+                                      "root-account-hardware-mfa-enabled",
+                                      "The root user signs in with a hardware MFA device only"),
+}
+
+
+def build_mfa_detection(org: Organization, build: Build) -> None:
+    if not org.blueprint.alerts.mfa_detection.enabled:
+        return
+    names = ["RootAccountMfaEnabled"]
+    if wants_hardware_mfa_rule(org):
+        names.append("RootAccountHardwareMfaEnabled")
+    what = "Config rules that flag a root user without MFA"
+    template = new_template(f"{what}, in the management account and (StackSet) every member "
+                            f"account. Prerequisite: {PREREQUISITE}")
+    _add_rules(template, names)
+    body = new_template(f"{what} (lzgen StackSet). Prerequisite: {PREREQUISITE}")
+    _add_rules(body, names)
+    home = org.blueprint.organization.home_region
+    add_stackset(org, build, (STACK, template), STACK, body,
+                 targets=every_member_account(template), regions=[home],
+                 description=f"{what}; needs Config recording", who="every member account")
+    build.stacks.append(Stack(STACK, template.to_dict(), "Root MFA detection (Config rules)",
+                              after_organization(org), deploy_parameters(template), home))
+
+
+def _add_rules(template: Template, names: list[str]) -> None:
+    for logical_id in names:
+        identifier, rule_name, description = RULES[logical_id]
+        template.add_resource(ConfigRule(
+            logical_id,
+            ConfigRuleName=f"lzgen-{rule_name}",
+            Description=description,
+            Source=Source(Owner="AWS", SourceIdentifier=identifier),
+            MaximumExecutionFrequency="TwentyFour_Hours",
+        ))

@@ -1,0 +1,1 @@
+"""Documents written beside the templates: pictures and tables of the organization."""
