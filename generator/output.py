@@ -46,14 +46,14 @@ def dump_json(data: Any) -> str:
     parts: list[str] = []
     try:
         _encode(data, "", parts.append)
-    except _Unexpected:
+    except (_Unexpected, TypeError):  # TypeError: a key that is not a string
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     parts.append("\n")
     return "".join(parts)
 
 
 class _Unexpected(Exception):
-    """A value this encoder leaves to json.dumps (a key that is not a string, an object)."""
+    """A value this encoder leaves to json.dumps (an object it does not know)."""
 
 
 def _encode(value: Any, indent: str, write: Callable[[str], object]) -> None:
@@ -84,8 +84,6 @@ def _encode_items(value: dict[Any, Any], indent: str, write: Callable[[str], obj
     if not value:
         write("{}")
         return
-    if not all(isinstance(key, str) for key in value):
-        raise _Unexpected
     inner = indent + "  "
     write("{\n" + inner)
     for index, key in enumerate(sorted(value)):
