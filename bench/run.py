@@ -214,16 +214,15 @@ def bench_size(bench: Bench, accounts: int, ous: int, available: set[str],
         warm.update(env)
         return sample
 
-    cold = "generate (lint, empty cache)"
-    bench.repeat(cold, accounts, 1, cold_then_changed)
+    cold, serial = "generate (lint, empty cache)", "cfn-lint alone, 1 Runner, serial"
     lint_alone = [sys.executable, str(ROOT / "bench" / "lint_alone.py"), str(bp)]
-    lint_runs = 1 if quick or accounts >= 5000 else 2
-    bench.repeat("cfn-lint alone, 1 Runner, serial", accounts, lint_runs,
-                 lambda _: timed_inside([*lint_alone, "--workers", "1"]))
-    if accounts >= 500:  # for 50 accounts, lzgen lints in its own process
-        bench.repeat("cfn-lint alone, LintPool", accounts, lint_runs,
-                     lambda _: timed_inside([*lint_alone, "--workers", "2"]))
-    bench.repeat(cold, accounts, slow_runs, cold_then_changed)
+    for round_ in (1, slow_runs):  # alternately, so that both see the same machine
+        bench.repeat(cold, accounts, round_, cold_then_changed)
+        bench.repeat(serial, accounts, round_,
+                     lambda _: timed_inside([*lint_alone, "--workers", "1"]))
+        if accounts >= 500 and round_ == 1:  # for 50 accounts, lzgen lints in its own process
+            bench.repeat("cfn-lint alone, LintPool", accounts, 1,
+                         lambda _: timed_inside([*lint_alone, "--workers", "2"]))
     bench.repeat("generate, one account changed", accounts, runs,
                  lambda i: measure([LZGEN, "generate", str(bench.blueprint(
                      accounts, ous, changed=500 + i)), "-o", out], warm))

@@ -30,9 +30,10 @@ _LEVELS = {"E": Severity.ERROR, "W": Severity.WARNING, "I": Severity.INFO}
 
 # Bump when the cached data or the way lzgen calls cfn-lint changes: old entries are ignored.
 CACHE_FORMAT = 1
-# Below this much template text (cfn-lint reads about 60 KB a second), starting workers costs
-# more than it saves, and the templates are linted in this process.
-PARALLEL_MIN_BYTES = 128 * 1024
+# Below this much template text, starting workers costs more than it saves, and the templates
+# are linted in this process: each worker spends 2-3 s loading cfn-lint and its schemas, and
+# cfn-lint reads 60-130 KB of template a second (measured with bench/lint_alone.py).
+PARALLEL_MIN_BYTES = 512 * 1024
 MAX_WORKERS = 8
 
 
