@@ -28,7 +28,7 @@ from generator.findings import Finding, Location, Severity
 
 _LEVELS = {"E": Severity.ERROR, "W": Severity.WARNING, "I": Severity.INFO}
 
-# Bump when the cached data or the way lzgen calls cfn-lint changes: old entries are ignored.
+# Bump when the cached data changes shape. (A change to this module changes every key anyway.)
 CACHE_FORMAT = 1
 # Below this much template text, starting workers costs more than it saves, and the templates
 # are linted in this process: each worker spends 2-3 s loading cfn-lint and its schemas, and
@@ -226,8 +226,9 @@ class LintCache:
 
     The key covers the template's exact text, the regions it is linted for, and what else
     changes cfn-lint's results: its version, the date of the resource schemas it reads (its
-    bundled ones and those `cfn-lint --update-specs` downloads), and any .cfnlintrc it picks up
-    from the home or current folder. A changed template therefore always misses. Deleting the
+    bundled ones and those `cfn-lint --update-specs` downloads), any .cfnlintrc it picks up
+    from the home or current folder, and this module's own source (how lzgen calls cfn-lint
+    and filters its matches). A changed template therefore always misses. Deleting the
     folder at any time is safe; an unreadable or damaged entry is linted again; entries are
     written atomically, so parallel runs can share the folder.
     """
@@ -283,7 +284,9 @@ def _raw_from_json(item: Any) -> RawMatch:
 def environment_fingerprint() -> str:
     """What, besides the template and regions, decides cfn-lint's results (found without
     importing cfn-lint, which takes a second)."""
-    parts = [f"lzgen-lint-cache {CACHE_FORMAT}", f"cfn-lint {metadata.version('cfn-lint')}"]
+    parts = [f"lzgen-lint-cache {CACHE_FORMAT}", f"cfn-lint {metadata.version('cfn-lint')}",
+             # this module decides how cfn-lint is called and its matches filtered
+             f"lint.py {_digest_or_missing(Path(__file__))}"]
     spec = util.find_spec("cfnlint")
     packages = list(spec.submodule_search_locations or []) if spec else []
     schema_versions = [Path(p) / "data" / "schemas" / "version.json" for p in packages]
