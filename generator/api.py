@@ -62,7 +62,7 @@ def validate(path: Path, lint: bool = True, cache: bool = True) -> Result:
 
 
 # From this many accounts and OUs on, a worker loads cfn-lint while the templates are built.
-WARM_LINT_AT = 200
+WARM_LINT_AT = 300
 
 
 def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> Result:
