@@ -404,7 +404,7 @@ def main() -> None:
         elapsed = time.perf_counter() - bench.started
     console.print(table(bench, available))
     text = console.export_text(clear=True)
-    summary = (f"## {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}\n\n"
+    summary = (f"### {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}\n\n"
                f"- machine: {before}\n- at the end: load average "
                f"{machine().rsplit('load average ', 1)[1]}\n- {versions()}\n"
                f"- the bench took {elapsed:.0f} s\n\n```text\n{_strip_log(text)}```\n")
