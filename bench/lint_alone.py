@@ -2,7 +2,9 @@
 
 Builds the templates of BLUEPRINT first (not timed), then times creating the cfn-lint Runner
 and linting every template with it, one after another (`--workers 1`, the same as calling
-cfn-lint's Runner in a loop) or in lzgen's LintPool (`--workers N`). Prints the seconds.
+cfn-lint's Runner in a loop) or in lzgen's LintPool (`--workers N`). Prints the seconds, and
+the CPU seconds of this process and its workers in that time (their ratio tells how many cores
+the linting actually had).
 
     .venv/bin/python bench/lint_alone.py BLUEPRINT [--workers N]
 """
@@ -10,6 +12,7 @@ cfn-lint's Runner in a loop) or in lzgen's LintPool (`--workers N`). Prints the 
 from __future__ import annotations
 
 import argparse
+import resource
 import time
 from pathlib import Path
 
@@ -27,14 +30,21 @@ def main() -> None:
     org = api.load(args.blueprint)
     built = build(org)
     jobs = lint_jobs(org, built, render_files(org, built))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     if args.workers == 1:
         for job in jobs:
             lint_text(job.text, job.regions)
     else:
         with LintPool(workers=args.workers, parallel_min_bytes=0) as pool:
             pool.lint(jobs)
-    print(f"{time.perf_counter() - start:.3f}")
+    print(f"{time.perf_counter() - start:.3f} {_cpu() - cpu:.3f}")
+
+
+def _cpu() -> float:
+    """User and system time of this process and of the workers it has waited for."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + workers.ru_utime + workers.ru_stime
 
 
 if __name__ == "__main__":
