@@ -160,6 +160,7 @@ class DeploySettings:
     yes: bool = False
     allow_destructive: bool = False
     poll_seconds: float = 5.0
+    adopt: bool = False
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -178,7 +179,7 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
     return Deployer(manifest, gateway, ui, options).run()
 
 
@@ -194,3 +195,61 @@ def deploy_locally(out_dir: Path, settings: DeploySettings, *,
         gateway = Gateway(region=manifest.home_region, endpoint_url=endpoint,
                           credentials=FAKE_CREDENTIALS)
         return deploy(out_dir, settings, console=console, gateway=gateway)
+
+
+@dataclass
+class ImportResult:
+    path: Path
+    organization_id: str
+    findings: list[Finding]
+    written: list[Path]
+
+
+def _gateway(settings: DeploySettings, default_region: str) -> Gateway:
+    from generator.aws.gateway import Gateway
+
+    return Gateway(profile=settings.profile, region=settings.region or default_region,
+                   endpoint_url=settings.endpoint_url)
+
+
+def import_organization(path: Path, settings: DeploySettings, *, name: str | None = None,
+                        gateway: Gateway | None = None) -> ImportResult:
+    """Read the live organization and write it as a blueprint at `path` (with policies/).
+    The blueprint is written even when it breaks checks; the findings are returned."""
+    from generator.aws.live import read_live
+    from generator.importer import import_blueprint, render_blueprint, write_import
+
+    gateway = gateway or _gateway(settings, "us-east-1")
+    live = read_live(gateway)
+    imported = import_blueprint(live, name=name, home_region=gateway.region)
+    draft = render_blueprint(imported, live.organization_id)
+    written = write_import(imported, draft, path)
+    findings = check(load(path))
+    if any(f.is_error for f in findings):
+        written = write_import(imported, render_blueprint(imported, live.organization_id,
+                                                          findings), path)
+    return ImportResult(path, live.organization_id, sorted_findings(findings), written)
+
+
+def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = None) -> Diff:
+    """How the live organization differs from the blueprint (BASE: the blueprint, HEAD: the
+    organization as it is), in `lzgen diff`'s terms, without CloudFormation resources."""
+    from generator.aws.live import read_live
+    from generator.diff import Diff
+    from generator.diff.effective import compare_effective
+    from generator.diff.organization import compare_organization
+    from generator.diff.picture import diff_chart
+    from generator.importer import live_organization
+
+    org = load(path)
+    findings = check(org)
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
+    gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
+    live = read_live(gateway)
+    actual = live_organization(live, org)
+    changes, matches = compare_organization(org, actual)
+    effective = compare_effective(org, actual, matches)
+    chart = diff_chart(org, actual, matches, changes)
+    return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
+                tuple(effective), (), chart)

@@ -157,11 +157,7 @@ def diff(
                          "e.g. lzgen diff --base origin/main blueprints/example.yaml")
     result = api.diff(base_source, head_source)
     _print_diff(result, fmt)
-    risk = result.risk
-    if risk is None:
-        return EXIT_OK
-    gate = 2 if fail_on is FailOn.destructive else 1
-    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+    return _exit_for(result.risk, fail_on)
 
 
 def _print_diff(result: Diff, fmt: DiffFormat) -> None:
@@ -176,6 +172,70 @@ def _print_diff(result: Diff, fmt: DiffFormat) -> None:
             console.print(Text(line, style=style or ""), soft_wrap=True)
         return
     sys.stdout.write(render(result, fmt.value))
+
+
+def _exit_for(risk: object, fail_on: FailOn) -> int:
+    from generator.diff import Risk
+
+    if not isinstance(risk, Risk):
+        return EXIT_OK
+    gate = 2 if fail_on is FailOn.destructive else 1
+    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+
+
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
+EndpointOpt = Annotated[str | None, typer.Option(
+    help="Send every AWS call to this endpoint (a local emulator).")]
+
+
+@app.command(name="import")
+def import_(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the "
+                                         "blueprint; policy files go to policies/ beside it."
+                                         )] = Path("blueprint.yaml"),
+    name: Annotated[str | None, typer.Option(
+        help="The organization's short name (default: guessed from the management "
+             "account's name).")] = None,
+    profile: ProfileOpt = None,
+    region: Annotated[str | None, typer.Option(
+        help="Region for the calls; becomes the blueprint's home region (default: "
+             "us-east-1).")] = None,
+    endpoint_url: EndpointOpt = None,
+) -> int:
+    """Read the live organization and write it as a blueprint (and its policy files)."""
+    from generator import api
+
+    settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url)
+    result = api.import_organization(output, settings, name=name)
+    for path in result.written:
+        print(f"wrote {path}", file=sys.stderr)
+    if result.findings:
+        print("the organization as it is breaks these checks (see the blueprint's header):",
+              file=sys.stderr)
+        _print_findings(result.findings, Format.text)
+    return EXIT_OK
+
+
+@app.command()
+def drift(  # noqa: PLR0917 (typer passes options positionally)
+    blueprint: BlueprintArg,
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
+                                            help="text, markdown or json.")] = DiffFormat.text,
+    fail_on: Annotated[FailOn, typer.Option(
+        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
+    ] = FailOn.destructive,
+    profile: ProfileOpt = None,
+    region: Annotated[str | None, typer.Option(
+        help="Region for the calls (default: the blueprint's home region).")] = None,
+    endpoint_url: EndpointOpt = None,
+) -> int:
+    """How the live organization differs from BLUEPRINT: exit 0 none, 5 drift, 6 risky."""
+    from generator import api
+
+    settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url)
+    result = api.drift(blueprint, settings)
+    _print_diff(result, fmt)
+    return _exit_for(result.risk, fail_on)
 
 
 @app.command()
@@ -203,6 +263,9 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     allow_destructive: Annotated[bool, typer.Option(
         "--allow-destructive",
         help="Execute change sets that remove or replace accounts, OUs or policies.")] = False,
+    adopt: Annotated[bool, typer.Option(
+        "--adopt", help="Bring OUs, accounts and policies that already exist under new stacks "
+                        "through CloudFormation resource import.")] = False,
     local: Annotated[bool, typer.Option(
         "--local", help="Deploy to a local emulator started for this run (needs moto, "
                         "the `local` extra).")] = False,
@@ -212,7 +275,7 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
 
     settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
                                   dry_run=dry_run, yes=yes,
-                                  allow_destructive=allow_destructive)
+                                  allow_destructive=allow_destructive, adopt=adopt)
     if local:
         if profile or endpoint_url:
             raise UsageError("--local cannot be combined with --profile or --endpoint-url",

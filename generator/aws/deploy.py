@@ -39,10 +39,11 @@ class DeployOptions:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     timeout_seconds: float = 3600.0
+    adopt: bool = False
 
     def for_stacks(self) -> StackOptions:
         return StackOptions(self.dry_run, self.allow_destructive, self.poll_seconds,
-                            self.timeout_seconds)
+                            self.timeout_seconds, self.adopt)
 
 
 @dataclass

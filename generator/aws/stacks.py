@@ -21,6 +21,7 @@ from generator.aws.manifest import StackPlan
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
 from generator.errors import AwsError, RefusedError
+from generator.output import compact_json
 
 INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
 ACCOUNT_TYPE = "AWS::Organizations::Account"
@@ -58,12 +59,14 @@ class StackOptions:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     timeout_seconds: float = 3600.0
+    adopt: bool = False
 
 
 class Stacks:
     def __init__(self, gateway: Gateway, resolver: Resolver, ui: DeployUi,
                  options: StackOptions) -> None:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
+        self._live: Any = None
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -116,8 +119,75 @@ class Stacks:
         if deployed is not None and self._unchanged(plan, deployed, parameters):
             self._protect(plan, deployed)
             return "unchanged"
+        if deployed is None and self.options.adopt:
+            deployed = self._adopt(plan, parameters)
+            if self.options.dry_run and deployed is not None:
+                return "planned import (dry run)"
         self._refuse_existing_accounts(plan, deployed)
         return self._through_change_set(plan, deployed, parameters)
+
+    # -- adopting what exists (--adopt) -----------------------------------------------------------
+
+    def _adopt(self, plan: StackPlan, parameters: dict[str, str]) -> DeployedStack | None:
+        """Import the stack's OUs, accounts and policies that exist already (an IMPORT change
+        set); the stack as it then is, or None when nothing of it exists."""
+        from generator.aws.adopt import plan_import
+        from generator.aws.live import read_live
+
+        if self._live is None:
+            self._live = read_live(self.gateway)
+        adoption = plan_import(plan.template, self._live)
+        if adoption.is_empty:
+            return None
+        name = "lzgen-import-" + _change_set_name(plan.body, parameters).removeprefix("lzgen-")
+        self.ui.console.print(f"{plan.stack_name}: importing {len(adoption.resources)} "
+                              "existing resource(s): " + ", ".join(
+                                  r["LogicalResourceId"] for r in adoption.resources))
+        request: dict[str, Any] = {
+            "StackName": plan.stack_name, "ChangeSetName": name, "ChangeSetType": "IMPORT",
+            "TemplateBody": compact_json(adoption.template),
+            "ResourcesToImport": adoption.resources,
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v}
+                           for k, v in sorted(parameters.items())],
+        }
+        if plan.capabilities:
+            request["Capabilities"] = list(plan.capabilities)
+        self._call(plan, "CreateChangeSet", **request)
+        status, reason = self._wait_for_change_set(plan, name)
+        if status == "FAILED" or self.options.dry_run:
+            self._discard(plan, name, "CREATE")
+            if status == "FAILED":
+                raise AwsError(f"import change set for {plan.stack_name} failed: {reason}",
+                               "check that every resource to import exists and that the "
+                               "deploying role may read it", code="ImportFailed")
+            return DeployedStack(plan.stack_name, "REVIEW_IN_PROGRESS", "")
+        if not self.ui.confirm(f"Import into {plan.stack_name}?"):
+            self._discard(plan, name, "CREATE")
+            raise RefusedError(f"import into {plan.stack_name} not executed",
+                               "nothing of it ran; rerun when ready")
+        self._call(plan, "ExecuteChangeSet", StackName=plan.stack_name, ChangeSetName=name)
+        self._wait(plan, lambda: not _running(self._status(plan)))
+        self._check_imported(plan, adoption.resources)
+        deployed = self.describe(plan)
+        if deployed is not None:
+            deployed.template = self._template(plan)
+        return deployed
+
+    def _check_imported(self, plan: StackPlan, wanted: list[dict[str, Any]]) -> None:
+        """The stack's resources are the existing ones: an endpoint that ignores
+        ResourcesToImport (the local emulator) creates new ones instead."""
+        listed = self._call(plan, "DescribeStackResources",
+                            StackName=plan.stack_name)["StackResources"]
+        physical = {r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in listed}
+        wrong = sorted(e["LogicalResourceId"] for e in wanted
+                       if physical.get(e["LogicalResourceId"])
+                       not in e["ResourceIdentifier"].values())
+        if wrong:
+            raise AwsError(f"{plan.stack_name}: the endpoint did not import "
+                           f"{', '.join(wrong)}; it created new resources instead",
+                           "resource import needs AWS CloudFormation itself (the local "
+                           "emulator does not support IMPORT change sets)",
+                           code="ImportUnsupported")
 
     def _refuse_existing_accounts(self, plan: StackPlan, deployed: DeployedStack | None) -> None:
         """An account the stack would add whose email the organization already has (left by a

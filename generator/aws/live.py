@@ -1,0 +1,189 @@
+"""The organization as it is: read through the Organizations API (and the services that name
+their own administrators), by names and OU paths, for `lzgen import`, `lzgen drift` and
+`lzgen deploy --adopt`. Read-only: nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.aws.gateway import Gateway
+from generator.baseline import SERVICE_PRINCIPALS
+from generator.errors import AwsError
+from generator.model import ROOT
+
+FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
+# Organizations' policy type names, and the blueprint's.
+BLUEPRINT_TYPE = {"SERVICE_CONTROL_POLICY": "scp", "TAG_POLICY": "tag",
+                  "AISERVICES_OPT_OUT_POLICY": "ai_opt_out", "BACKUP_POLICY": "backup"}
+
+
+@dataclass(frozen=True)
+class LiveOu:
+    id: str
+    path: str
+    name: str
+    parent: str  # ROOT or the parent's path
+    tags: dict[str, str]
+
+
+@dataclass(frozen=True)
+class LiveAccount:
+    id: str
+    name: str
+    email: str
+    ou: str  # ROOT or an OU path
+    tags: dict[str, str]
+    status: str = "ACTIVE"
+
+
+@dataclass(frozen=True)
+class LivePolicy:
+    id: str
+    name: str
+    type: str  # the blueprint's type: scp, tag, ai_opt_out, backup
+    description: str
+    document: dict[str, Any]
+    targets: tuple[str, ...]  # target keys: root, ou:PATH, account:NAME
+    tags: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class LiveOrganization:
+    organization_id: str
+    root_id: str
+    management: LiveAccount
+    root_tags: dict[str, str]
+    policy_types: list[str]  # blueprint types enabled on the root
+    ous: dict[str, LiveOu]
+    accounts: dict[str, LiveAccount]  # member accounts by name
+    policies: dict[str, LivePolicy]  # customer-managed policies by name
+    full_aws_access: tuple[str, ...]  # target keys FullAWSAccess is attached to
+    trusted_access: list[str]  # service principals
+    delegated_admins: dict[str, list[str]]  # service principal -> account names
+
+    def target_id(self, key: str) -> str:
+        kind, _, name = key.partition(":")
+        if key == ROOT:
+            return self.root_id
+        return self.ous[name].id if kind == "ou" else self.accounts[name].id
+
+    @property
+    def all_targets(self) -> list[str]:
+        return [ROOT, *(f"ou:{p}" for p in self.ous), *(f"account:{n}" for n in self.accounts)]
+
+
+def read_live(gateway: Gateway) -> LiveOrganization:
+    """The whole organization; the caller must be its management account."""
+    org = gateway.call("organizations", "DescribeOrganization")["Organization"]
+    root = gateway.pages("organizations", "ListRoots", "Roots")[0]
+
+    def tags(resource: str) -> dict[str, str]:
+        listed = gateway.pages("organizations", "ListTagsForResource", "Tags",
+                               ResourceId=resource)
+        return {t["Key"]: t["Value"] for t in sorted(listed, key=lambda t: t["Key"])}
+
+    ous: dict[str, LiveOu] = {}
+    path_of: dict[str, str] = {root["Id"]: ROOT}
+
+    def walk(parent_id: str, parent_path: str) -> None:
+        units = gateway.pages("organizations", "ListOrganizationalUnitsForParent",
+                              "OrganizationalUnits", ParentId=parent_id)
+        for unit in sorted(units, key=lambda u: u["Name"]):
+            path = unit["Name"] if parent_path == ROOT else f"{parent_path}/{unit['Name']}"
+            ous[path] = LiveOu(unit["Id"], path, unit["Name"], parent_path, tags(unit["Id"]))
+            path_of[unit["Id"]] = path
+            walk(unit["Id"], path)
+
+    walk(root["Id"], ROOT)
+    listed = gateway.pages("organizations", "ListAccounts", "Accounts")
+    names = _unique_names(listed)
+    accounts: dict[str, LiveAccount] = {}
+    management: LiveAccount | None = None
+    for item in sorted(listed, key=lambda a: names[a["Id"]]):
+        parent = gateway.pages("organizations", "ListParents", "Parents", ChildId=item["Id"])
+        account = LiveAccount(item["Id"], names[item["Id"]], item["Email"],
+                              path_of.get(parent[0]["Id"], ROOT) if parent else ROOT,
+                              tags(item["Id"]), str(item.get("Status", "ACTIVE")))
+        if item["Id"] == org["MasterAccountId"]:
+            management = account
+        else:
+            accounts[account.name] = account
+    if management is None:
+        raise AwsError("the organization's management account is not among its accounts",
+                       "run lzgen with the management account's credentials")
+    key_of = {root["Id"]: ROOT, **{o.id: f"ou:{p}" for p, o in ous.items()},
+              **{a.id: f"account:{n}" for n, a in accounts.items()}}
+    enabled = sorted(t["Type"] for t in root.get("PolicyTypes", [])
+                     if t.get("Status") == "ENABLED")
+    policies, full_access = _policies(gateway, enabled, key_of, tags)
+    return LiveOrganization(
+        organization_id=org["Id"], root_id=root["Id"], management=management,
+        root_tags=tags(root["Id"]),
+        policy_types=sorted(BLUEPRINT_TYPE[t] for t in enabled if t in BLUEPRINT_TYPE),
+        ous=dict(sorted(ous.items())), accounts=dict(sorted(accounts.items())),
+        policies=policies, full_aws_access=full_access,
+        trusted_access=sorted(s["ServicePrincipal"] for s in gateway.pages(
+            "organizations", "ListAWSServiceAccessForOrganization", "EnabledServicePrincipals")),
+        delegated_admins=_delegated_admins(gateway, {a.id: n for n, a in accounts.items()}))
+
+
+def _unique_names(listed: list[dict[str, Any]]) -> dict[str, str]:
+    """Account id -> a name unique in the organization (AWS allows duplicate names)."""
+    counts: dict[str, int] = {}
+    for item in listed:
+        counts[item["Name"]] = counts.get(item["Name"], 0) + 1
+    return {item["Id"]: item["Name"] if counts[item["Name"]] == 1
+            else f"{item['Name']}-{item['Id']}" for item in listed}
+
+
+def _policies(gateway: Gateway, enabled: list[str], key_of: dict[str, str],
+              tags: Callable[[str], dict[str, str]]
+              ) -> tuple[dict[str, LivePolicy], tuple[str, ...]]:
+    policies: dict[str, LivePolicy] = {}
+    full_access: tuple[str, ...] = ()
+    for api_type in sorted({"SERVICE_CONTROL_POLICY", *enabled}):
+        if api_type not in BLUEPRINT_TYPE:
+            continue
+        for summary in gateway.pages("organizations", "ListPolicies", "Policies",
+                                     Filter=api_type):
+            targets = tuple(sorted(
+                key_of[t["TargetId"]] for t in gateway.pages(
+                    "organizations", "ListTargetsForPolicy", "Targets", PolicyId=summary["Id"])
+                if t["TargetId"] in key_of))
+            if summary.get("AwsManaged"):
+                if summary["Id"] == FULL_AWS_ACCESS_ID:
+                    full_access = targets
+                continue
+            content = gateway.call("organizations", "DescribePolicy",
+                                   PolicyId=summary["Id"])["Policy"]["Content"]
+            policies[summary["Name"]] = LivePolicy(
+                summary["Id"], summary["Name"], BLUEPRINT_TYPE[api_type],
+                summary.get("Description", ""), json.loads(content), targets,
+                tags(summary["Id"]))
+    return dict(sorted(policies.items())), full_access
+
+
+def _delegated_admins(gateway: Gateway, name_of: dict[str, str]) -> dict[str, list[str]]:
+    """Service principal -> names of its delegated administrators, from Organizations and
+    from GuardDuty and Security Hub, which name theirs through their own APIs."""
+    result: dict[str, set[str]] = {}
+    for principal in sorted({p for group in SERVICE_PRINCIPALS.values() for p in group}):
+        admins = gateway.pages("organizations", "ListDelegatedAdministrators",
+                               "DelegatedAdministrators", ServicePrincipal=principal)
+        for admin in admins:
+            if admin["Id"] in name_of:
+                result.setdefault(principal, set()).add(name_of[admin["Id"]])
+    for service, field_name in (("guardduty", "AdminAccountId"), ("securityhub", "AccountId")):
+        try:
+            listed = gateway.pages(service, "ListOrganizationAdminAccounts", "AdminAccounts")
+        except AwsError:
+            continue  # the service is not enabled, or the caller may not ask
+        for admin in listed:
+            if admin.get(field_name) in name_of:
+                result.setdefault(f"{service}.amazonaws.com", set()).add(
+                    name_of[admin[field_name]])
+    return {p: sorted(n) for p, n in sorted(result.items())}
