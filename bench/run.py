@@ -398,8 +398,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="50 and 500 accounts only, one run each (a smoke test)")
-    parser.add_argument("--budget", type=float, default=540,
-                        help="seconds; repeated runs are cut to stay within it (default 540)")
+    parser.add_argument("--budget", type=float, default=480,
+                        help="seconds; repeated runs are cut to stay within it (default 480)")
     parser.add_argument("--no-record", action="store_true",
                         help="print the table without appending it to bench/RESULTS.md")
     args = parser.parse_args()
