@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from generator.build.types import Build
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
+    from generator.lint import LintPool
     from generator.scorecard import Scorecard
 
 
@@ -47,9 +48,24 @@ def check(org: Organization) -> list[Finding]:
     return run_checks(org)
 
 
-def validate(path: Path, lint: bool = True) -> Result:
-    """Everything `generate` does except writing. Raises FindingsError on any error."""
+def validate(path: Path, lint: bool = True, cache: bool = True) -> Result:
+    """Everything `generate` does except writing. Raises FindingsError on any error.
+
+    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py)."""
+    from generator.lint import LintPool
+
     org = load(path)
+    with LintPool() as pool:
+        if lint and len(org.accounts) + len(org.ous) >= WARM_LINT_AT:
+            pool.warm((org.blueprint.organization.home_region,))
+        return _check_build_lint(org, pool if lint else None, cache)
+
+
+# From this many accounts and OUs on, a worker loads cfn-lint while the templates are built.
+WARM_LINT_AT = 300
+
+
+def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> Result:
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
@@ -58,20 +74,22 @@ def validate(path: Path, lint: bool = True) -> Result:
 
     built = build(org)
     files = render_files(org, built)
-    if lint:
-        from generator.lint import lint_all
+    if pool is not None:
+        from generator.lint import LintCache, default_cache_dir, lint_all
 
-        findings = sorted_findings(findings + lint_all(lint_jobs(org, built, files)))
+        lint_cache = LintCache(default_cache_dir()) if cache else None
+        findings = sorted_findings(findings + lint_all(lint_jobs(org, built, files), lint_cache,
+                                                       pool))
         if any(f.is_error for f in findings):
             raise FindingsError(findings)
     return Result(org, findings, files)
 
 
-def generate(path: Path, out_dir: Path, lint: bool = True) -> Result:
+def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -> Result:
     from generator.output import check_output_folder, write_atomically
 
     check_output_folder(out_dir)  # before the slow part, and again when writing
-    result = validate(path, lint=lint)
+    result = validate(path, lint=lint, cache=cache)
     write_atomically(out_dir, result.files)
     return result
 

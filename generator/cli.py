@@ -31,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: rendering it with rich doubles the start-up time
 )
 
 
@@ -42,6 +43,8 @@ class Format(StrEnum):
 
 BlueprintArg = Annotated[Path, typer.Argument(help="The blueprint YAML file.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="How to print findings.")]
+NoCacheOpt = Annotated[bool, typer.Option(
+    "--no-cache", help="Lint every template again instead of reusing cached cfn-lint results.")]
 
 
 def _print_findings(findings: list, fmt: Format) -> None:  # type: ignore[type-arg]
@@ -58,11 +61,12 @@ def generate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("output"),
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
+    no_cache: NoCacheOpt = False,
 ) -> int:
     """Check the blueprint, build and lint the templates, and write them to OUTPUT."""
     from generator import api
 
-    result = api.generate(blueprint, output, lint=not no_lint)
+    result = api.generate(blueprint, output, lint=not no_lint, cache=not no_cache)
     _print_findings(result.findings, fmt)
     if fmt is Format.text:
         stacks = sum(1 for f in result.files if f.startswith("stacks/"))
@@ -79,12 +83,13 @@ def validate(
              "invalid one).", show_default=False)],
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
+    no_cache: NoCacheOpt = False,
 ) -> int:
     """Everything `generate` does, without writing anything."""
     from generator import api
 
     for blueprint in blueprints:
-        result = api.validate(blueprint, lint=not no_lint)
+        result = api.validate(blueprint, lint=not no_lint, cache=not no_cache)
         _print_findings(result.findings, fmt)
         if fmt is Format.text:
             print(f"{blueprint}: valid")

@@ -8,12 +8,13 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import asdict
+from dataclasses import fields
+from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.build.types import ORGANIZATION_ID, ROOT_ID, Build
+from generator.build.types import ORGANIZATION_ID, ROOT_ID, ApiStep, Build
 from generator.errors import UsageError
 from generator.lint import LintJob
 from generator.model import Organization
@@ -47,9 +48,62 @@ def _escape_line_breaks(text: str) -> str:
 
 
 def dump_json(data: Any) -> str:
-    """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline."""
-    return _escape_line_breaks(json.dumps(data, indent=2, sort_keys=True,
-                                          ensure_ascii=False)) + "\n"
+    """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline.
+
+    Byte for byte `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)`, written
+    twice as fast: with an indent, json.dumps cannot use its C encoder, and the 16 MB that
+    5,000 accounts produce took a second. Data it does not expect goes to json.dumps itself.
+    """
+    parts: list[str] = []
+    try:
+        _encode(data, "", parts.append)
+    except (_Unexpected, TypeError):  # TypeError: a key that is not a string
+        return _escape_line_breaks(json.dumps(data, indent=2, sort_keys=True,
+                                              ensure_ascii=False)) + "\n"
+    parts.append("\n")
+    return _escape_line_breaks("".join(parts))
+
+
+class _Unexpected(Exception):
+    """A value this encoder leaves to json.dumps (an object it does not know)."""
+
+
+def _encode(value: Any, indent: str, write: Callable[[str], object]) -> None:
+    if isinstance(value, str):
+        write(_quote(value))
+    elif isinstance(value, dict):
+        _encode_items(value, indent, write)
+    elif isinstance(value, list | tuple):
+        if not value:
+            write("[]")
+            return
+        inner = indent + "  "
+        write("[\n" + inner)
+        for index, item in enumerate(value):
+            if index:
+                write(",\n" + inner)
+            _encode(item, inner, write)
+        write("\n" + indent + "]")
+    elif value is None or isinstance(value, bool | float):
+        write(json.dumps(value))
+    elif isinstance(value, int):
+        write(int.__repr__(value))
+    else:
+        raise _Unexpected
+
+
+def _encode_items(value: dict[Any, Any], indent: str, write: Callable[[str], object]) -> None:
+    if not value:
+        write("{}")
+        return
+    inner = indent + "  "
+    write("{\n" + inner)
+    for index, key in enumerate(sorted(value)):
+        if index:
+            write(",\n" + inner)
+        write(_quote(key) + ": ")
+        _encode(value[key], inner, write)
+    write("\n" + indent + "}")
 
 
 def compact_json(data: Any) -> str:
@@ -140,7 +194,7 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
             "regions": o.regions,
             "accounts": o.accounts,
         } for o in build.stackset_overrides],
-        "api_steps": [asdict(step) for step in build.api_steps],
+        "api_steps": [_step_data(step) for step in build.api_steps],
     }
     manifest["tokens"] = _tokens_used(manifest)
     return manifest
@@ -154,6 +208,12 @@ def _tokens_used(manifest: Mapping[str, Any]) -> dict[str, str]:
                "account-id": account_id("NAME")}
     found = sorted(set(_TOKEN.findall(json.dumps(manifest))))
     return {token: TOKENS[generic[kind]] for token, kind in found if kind in generic}
+
+
+def _step_data(step: ApiStep) -> dict[str, Any]:
+    """The step's fields, sharing its values: dataclasses.asdict deep-copies every parameter,
+    which costs seconds for the 20,000 steps of 5,000 accounts."""
+    return {f.name: getattr(step, f.name) for f in fields(step)}
 
 
 def check_output_folder(out_dir: Path) -> None:

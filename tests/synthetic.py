@@ -6,8 +6,9 @@ from typing import Any
 
 
 def synthetic_blueprint(accounts: int, ous: int, policies: int = 50,
-                        account_stacks: int = 32) -> dict[str, Any]:
-    """`ous` OUs under 10 top-level OUs (two levels), `accounts` spread evenly over them."""
+                        account_stacks: int = 32, seed: bool = False) -> dict[str, Any]:
+    """`ous` OUs under 10 top-level OUs (two levels), `accounts` spread evenly over them;
+    with `seed`, every seed section of the blueprint filled in too (`seed_baseline`)."""
     top = min(10, ous)
     tree: dict[str, Any] = {f"Unit{t:02d}": {"environment": "prod" if t % 2 else "non-prod",
                                               "children": {}} for t in range(top)}
@@ -40,7 +41,7 @@ def synthetic_blueprint(accounts: int, ous: int, policies: int = 50,
                  "Resource": "*"}]},
             "attach": [f"ou:{target}"],
         }
-    return {
+    blueprint = {
         "version": 1,
         "organization": {"name": "big", "home_region": "us-east-1",
                          "regions": ["us-east-1", "eu-west-1"], "email_domain": "big.example",
@@ -50,4 +51,48 @@ def synthetic_blueprint(accounts: int, ous: int, policies: int = 50,
         "accounts": accounts_map,
         "policies": policy_map,
         "layout": {"account_stacks": account_stacks, "ou_stacks_per_level": 4},
+    }
+    if seed:
+        blueprint.update(seed_baseline())
+    return blueprint
+
+
+def seed_baseline() -> dict[str, Any]:
+    """The seed's sections (root access, contacts, alerts, services, billing, tagging,
+    StackSets), all switched on, for the organization `synthetic_blueprint` makes."""
+    contact = {"name": "Big Cloud Operations", "title": "Cloud operations",
+               "email": "aws-operations@big.example", "phone": "+14155550120"}
+    settings = {"trusted_access": True, "delegated_admin": "security-tooling"}
+    return {
+        "root_access": {
+            "start_date": "2026-01-05", "test_interval_months": 3,
+            "vault": {"name": "Big on-premises password safe",
+                      "custodians": ["security-lead", "cloud-platform-lead"]},
+            "mfa": {"devices_per_root_user": 2, "device_types": ["fido2", "hardware_totp"],
+                    "primary": "fido2", "storage": "Security office safe"},
+            "recovery_phone": {"storage": "Facilities safe", "bill_owner": "IT telecom"},
+            "alert_recipients": ["aws-security-alerts@big.example"],
+            "escalation": "Security incident on-call",
+        },
+        "contacts": {
+            "primary": {"full_name": "Big Cloud Foundation", "company_name": "Big Corporation",
+                        "phone": "+14155550100", "address_line1": "100 Example Street",
+                        "city": "Seattle", "state_or_region": "WA", "postal_code": "98101",
+                        "country_code": "US"},
+            "alternate": {"billing": {**contact, "email": "aws-billing@big.example"},
+                          "operations": contact,
+                          "security": {**contact, "email": "aws-security@big.example"}},
+        },
+        "alerts": {"root_activity": {"email": "aws-security-alerts@big.example"},
+                   "mfa_detection": {"enabled": True}},
+        "services": {"cloudtrail": settings, "config": settings, "guardduty": settings,
+                     "securityhub": settings, "access_analyzer": settings,
+                     "organization_trail": {"enabled": True}},
+        "billing": {"budgets": {"organization": {"amount": 100000, "thresholds": [80, 100],
+                                                 "emails": ["aws-billing@big.example"]}},
+                    "cost_anomaly": {"threshold": 1000, "emails": ["aws-billing@big.example"]}},
+        "tagging": {"tags": {"owner": {"required": False},
+                             "cost-center": {"key": "cost-center", "required": False,
+                                             "enforced_for": ["ec2:instance"]}}},
+        "stacksets": {"operation_preferences": {"max_concurrent_percentage": 25}},
     }

@@ -60,6 +60,42 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         # Service-managed StackSets look up the organization and its trusted access.
         "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization",
         "organizations:ListDelegatedAdministrators"),
+    # The baseline's types, as cfn-lint 1.58's schemas list them: looking them up there would
+    # import cfn-lint (a second) on every `generate`, even with --no-lint.
+    "AWS::Budgets::Budget": (
+        "billing:GetBillingViewData", "budgets:ListTagsForResource", "budgets:ModifyBudget",
+        "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget"),
+    "AWS::CE::AnomalyMonitor": (
+        "ce:CreateAnomalyMonitor", "ce:DeleteAnomalyMonitor", "ce:GetAnomalyMonitors",
+        "ce:ListTagsForResource", "ce:TagResource", "ce:UpdateAnomalyMonitor"),
+    "AWS::CE::AnomalySubscription": (
+        "ce:CreateAnomalySubscription", "ce:DeleteAnomalySubscription",
+        "ce:GetAnomalySubscriptions", "ce:ListTagsForResource", "ce:TagResource",
+        "ce:UpdateAnomalySubscription"),
+    "AWS::CloudTrail::Trail": (
+        "cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:DeleteTrail",
+        "cloudtrail:DescribeTrails", "cloudtrail:GetEventConfiguration",
+        "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:GetTrail",
+        "cloudtrail:GetTrailStatus", "cloudtrail:ListTags", "cloudtrail:PutEventConfiguration",
+        "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
+        "cloudtrail:RemoveTags", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
+        "cloudtrail:UpdateTrail", "iam:CreateServiceLinkedRole", "iam:GetRole",
+        "iam:PassRole", "organizations:DescribeOrganization",
+        "organizations:ListAWSServiceAccessForOrganization"),
+    "AWS::Config::ConfigRule": (
+        "config:DeleteConfigRule", "config:DescribeComplianceByConfigRule",
+        "config:DescribeConfigRules", "config:PutConfigRule"),
+    "AWS::Events::Rule": (
+        "events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource",
+        "events:ListTargetsByRule", "events:PutRule", "events:PutTargets",
+        "events:RemoveTargets", "events:TagResource", "events:UntagResource", "iam:PassRole"),
+    "AWS::IAM::Role": (
+        "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole",
+        "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
+        "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
+        "iam:ListRolePolicies", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+        "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
+        "iam:UpdateRoleDescription"),
 }
 # Scoped to lzgen's own names in `_scoped`; everything else of a type goes to "*".
 _SCOPED_SERVICES = ("ssm", "cloudformation")

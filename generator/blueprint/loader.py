@@ -1,7 +1,12 @@
 """Read a blueprint file into plain Python data, keeping the line and column of every node.
 
-The YAML is composed into nodes (no Python objects are constructed from tags), then walked
-here with limits, so hostile input is refused before it can cost time or memory.
+The YAML parser's events (no nodes, no Python objects constructed from tags) are turned into
+data here with limits, so hostile input is refused before it can cost time or memory. The
+parser is libyaml's (ruamel.yaml.clib) when it is installed, five to ten times faster than the
+pure Python one, which takes over wherever libyaml refuses the text (see `_parse`). Both give
+the same events (tests/test_loader.py compares them; only an empty key written `?` inside a
+flow list is placed one column apart), and nesting is limited while parsing, so neither
+recurses deeply.
 """
 
 from __future__ import annotations
@@ -10,14 +15,29 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.composer import MaxDepthExceededError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.events import (
+    AliasEvent,
+    CollectionEndEvent,
+    CollectionStartEvent,
+    DocumentStartEvent,
+    Event,
+    MappingEndEvent,
+    MappingStartEvent,
+    NodeEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
+from ruamel.yaml.main import CParser  # type: ignore[attr-defined]
 from ruamel.yaml.reader import ReaderError
+from ruamel.yaml.resolver import VersionedResolver
 
 from generator.errors import BlueprintError, UsageError
 from generator.findings import Finding, Location, Path, Severity
@@ -32,6 +52,8 @@ MAX_NUMBER_CHARS = 40
 _YAML_TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {"str", "int", "float", "bool", "null", "timestamp"}
 _INT_RE = re.compile(r"^[-+]?(0|[1-9][0-9_]*)$")
+# libyaml counts these as line breaks and ruamel's parser does not: lines would differ.
+_OTHER_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 # Flow brackets, skipping quoted strings and comments (for the nesting pre-check).
 _FLOW_TOKEN = re.compile(r"""[\[\]{}]|"(?:[^"\\\n]|\\.)*"|'(?:[^'\n]|'')*'|(?:^|(?<=\s))#[^\n]*""",
@@ -105,10 +127,9 @@ def load_file(path: FsPath) -> Document:
 
 def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = None) -> Document:
     _check_lines_and_brackets(text, file)
-    root = _compose(text, file)
-    _check_expansion(root, file)
     doc = Document(file=file, data=None, base_dir=base_dir or FsPath())
-    doc.data = _Walker(doc).convert(root)
+    events, stood_in = _parse(text, file)
+    doc.data = _Builder(doc, events, stood_in).document()
     return doc
 
 
@@ -138,29 +159,32 @@ def _check_lines_and_brackets(text: str, file: str) -> None:
             depth = max(depth - 1, 0)
 
 
-def _compose(text: str, file: str) -> Node:
-    yaml = YAML(typ="safe", pure=True)
-    yaml.max_depth = MAX_DEPTH + 1  # ruamel counts the root as 1
+# libyaml's parser (from ruamel.yaml.clib) when installed; tests turn it off to check both.
+USE_C_PARSER = CParser is not None
+
+
+def _parse(text: str, file: str) -> tuple[list[Event], bool]:
+    """Every event of the stream, and whether colons were stood in for (`_stand_in_colons`);
+    syntax errors and deep nesting are refused as they come.
+
+    libyaml follows YAML 1.1 in a few places where ruamel's parser follows 1.2, so whatever it
+    refuses is parsed again by the pure Python parser, which has the last word and the clearer
+    messages. Text with Unicode line breaks goes to the pure parser directly.
+    """
+    if USE_C_PARSER and not _OTHER_LINE_BREAKS.search(text):
+        fast_text = _stand_in_colons(text)
+        try:
+            return _events(fast_text, file, pure=False), fast_text is not text
+        except YAMLError:
+            pass
     try:
-        node: Node | None = yaml.compose(io.StringIO(text))
-    except MaxDepthExceededError as exc:
-        mark = exc.problem_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise _problem(file, line, col, f"the document is nested more than {MAX_DEPTH} levels "
-                       "deep", "flatten the structure") from exc
+        return _events(text, file, pure=True), False
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = (exc.problem or exc.context or "invalid YAML").strip()
-        if "expected a single document" in str(exc):
-            message = "the file holds several YAML documents; a blueprint is one document"
-            return_hint = "remove the extra '---' separators"
-        else:
-            return_hint = "fix the YAML syntax at this place (tabs are not allowed for indentation)"
-        raise _problem(file, line, col, f"YAML syntax: {message}", return_hint) from exc
-    except RecursionError as exc:
-        raise _problem(file, 1, 1, f"the document is nested more than {MAX_DEPTH} levels deep",
-                       "flatten the structure") from exc
+        raise _problem(file, line, col, f"YAML syntax: {message}", "fix the YAML syntax at "
+                       "this place (tabs are not allowed for indentation)") from exc
     except ReaderError as exc:
         position = exc.position if isinstance(exc.position, int) else 0
         line = text.count("\n", 0, position) + 1
@@ -171,165 +195,312 @@ def _compose(text: str, file: str) -> Node:
                        "inside double quotes") from exc
     except YAMLError as exc:
         raise _problem(file, 1, 1, f"YAML error: {exc}", "fix the YAML syntax") from exc
-    if node is None:
-        raise _problem(file, 1, 1, "the blueprint is empty", "start from blueprints/minimal.yaml")
-    return node
 
 
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
+# libyaml refuses a colon inside a plain scalar of a flow list (YAML 1.1), which blueprints
+# write all the time: `attach: [ou:Security, ou:Workloads/Prod]`. On such one-line lists of
+# plain scalars, each inner colon is swapped for a private-use character before libyaml
+# parses (one character for one, so every line and column stays), and swapped back in every
+# value. Anything less plain (quotes, nested brackets, tags, anchors) is left as it is.
+COLON_STAND_IN = "\ue000"
+_ONE_LINE_LIST = re.compile(
+    r"^([ \t]*(?:- )?[A-Za-z0-9_./-]+:[ \t]+\[)([^\n\[\]{}'\"!&*#%|>@`\ue000]*)"
+    r"(\][ \t]*(?:#[^\n]*)?)$", re.MULTILINE)
+_INNER_COLON = re.compile(r"(?<=[^\s,]):(?=[^\s,])")
 
 
-def _check_expansion(root: Node, file: str) -> None:
-    """Refuse alias bombs and recursive aliases before expanding anything.
+def _stand_in_colons(text: str) -> str:
+    if ":" not in text or COLON_STAND_IN in text:
+        return text
+    swapped = _ONE_LINE_LIST.sub(
+        lambda m: m[1] + _INNER_COLON.sub(COLON_STAND_IN, m[2]) + m[3], text)
+    return text if swapped == text else swapped
 
-    Aliases make the composed document a graph that shares nodes; its size once expanded is
-    counted here once per distinct node, so the check costs as much as the file, not as much
-    as the expansion.
+
+def _events(text: str, file: str, pure: bool) -> list[Event]:
+    """Nesting is counted while parsing, so a hostile file is refused after a few dozen events,
+    before the parser can spend time (or stack) on the rest of it."""
+    events: list[Event] = []
+    open_collections = 0
+    for event in YAML(typ="safe", pure=pure).parse(io.StringIO(text)):
+        if isinstance(event, NodeEvent):
+            if open_collections > MAX_DEPTH:
+                raise _too_deep(file, event.start_mark)
+            if isinstance(event, CollectionStartEvent):
+                open_collections += 1
+        elif isinstance(event, CollectionEndEvent):
+            open_collections -= 1
+        events.append(event)
+    return events
+
+
+def _too_deep(file: str, mark: Any) -> BlueprintError:
+    return _problem(file, mark.line + 1, mark.column + 1,
+                    f"the document is nested more than {MAX_DEPTH} levels deep",
+                    "flatten the structure")
+
+
+@dataclass
+class _Anchor:
+    """An anchored value, with what an alias to it costs and brings along."""
+
+    mark: Any
+    data: Any = None
+    size: int = 0  # nodes, counting the expansion of nested aliases
+    height: int = 0  # levels below the anchored node
+    marks: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
+    complete: bool = False
+    text: str | None = None  # a scalar's text as written, for its use as a mapping key
+    tag: str = ""
+
+
+class _Builder:
+    """Turns parser events into plain data and marks, checking tags, keys, depth and aliases.
+
+    A mapping key is marked where the key is written; a sequence item where the item starts.
     """
-    sizes: dict[int, int] = {}
-    open_nodes: set[int] = set()
 
-    def fail(node: Node, message: str, hint: str) -> BlueprintError:
-        return _problem(file, node.start_mark.line + 1, node.start_mark.column + 1, message,
-                        hint)
-
-    def size(node: Node, depth: int) -> int:
-        key = id(node)
-        if key in sizes:
-            return sizes[key]
-        if key in open_nodes:
-            raise fail(node, "an alias refers to a node that contains it (a recursive "
-                       "structure)", "blueprints are trees; write the values out")
-        if depth > MAX_DEPTH:  # the walker reports it, with its place
-            return 1
-        open_nodes.add(key)
-        total = 1 + sum(size(child, depth + 1) for child in _children(node))
-        open_nodes.discard(key)
-        sizes[key] = total
-        return total
-
-    if size(root, 0) <= MAX_EXPANDED_NODES:
-        return
-    node = root
-    while True:  # down to the smallest node that is still too big: where the bomb is
-        bigger = [c for c in _children(node) if sizes.get(id(c), 0) > MAX_EXPANDED_NODES]
-        if not bigger:
-            break
-        node = bigger[0]
-    raise fail(node, f"aliases expand to more than {MAX_EXPANDED_NODES:,} nodes (an alias "
-               "bomb?)", "write the values out instead of nesting aliases")
-
-
-class _Walker:
-    """Turns composed nodes into plain data, checking tags, keys, depth and alias expansion."""
-
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, events: list[Event], stood_in: bool) -> None:
         self.doc = doc
+        self.events = events
+        self.stood_in = stood_in
+        self.position = 0
         self.expanded = 0
+        self.anchors: dict[str, _Anchor] = {}
+        self.resolvers = _implicit_resolvers((1, 2))
+        self.marked: list[tuple[Path, tuple[int, int]]] = []
 
-    def fail(self, node: Node, message: str, hint: str) -> BlueprintError:
-        return _problem(self.doc.file, node.start_mark.line + 1, node.start_mark.column + 1,
-                        message, hint)
+    def next(self) -> Event:
+        event = self.events[self.position]
+        self.position += 1
+        return event
 
-    def mark(self, path: Path, node: Node) -> None:
-        self.doc.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+    def fail(self, mark: Any, message: str, hint: str) -> BlueprintError:
+        return _problem(self.doc.file, mark.line + 1, mark.column + 1, message, hint)
 
-    def convert(self, root: Node) -> Any:
-        self.mark((), root)
-        return self.node(root, (), 0)
+    def mark(self, path: Path, mark: Any) -> None:
+        place = (mark.line + 1, mark.column + 1)
+        self.doc.marks.setdefault(path, place)
+        self.marked.append((path, place))
 
-    def node(self, node: Node, path: Path, depth: int) -> Any:
+    def document(self) -> Any:
+        self.next()  # stream start
+        if isinstance(self.events[self.position], StreamEndEvent):
+            raise _problem(self.doc.file, 1, 1, "the blueprint is empty",
+                           "start from blueprints/minimal.yaml")
+        start = self.next()
+        assert isinstance(start, DocumentStartEvent)
+        if start.version:
+            major, minor = start.version
+            self.resolvers = _implicit_resolvers((int(major), int(minor)))
+        root = self.events[self.position]
+        self.mark((), root.start_mark)
+        data = self.node((), 0)
+        self.next()  # document end
+        if not isinstance(self.events[self.position], StreamEndEvent):
+            extra = self.events[self.position]
+            raise self.fail(extra.start_mark, "YAML syntax: the file holds several YAML "
+                            "documents; a blueprint is one document",
+                            "remove the extra '---' separators")
+        return data
+
+    def node(self, path: Path, depth: int) -> Any:
+        event = self.next()
+        if isinstance(event, AliasEvent):
+            return self.alias(event, path, depth)
+        self.count(event)
+        if depth > MAX_DEPTH:
+            raise _too_deep(self.doc.file, event.start_mark)
+        anchor = self.begin_anchor(event)
+        first_mark = len(self.marked)
+        before = self.expanded
+        if isinstance(event, MappingStartEvent):
+            self.check_tag(event, "map")
+            data: Any = self.mapping(path, depth)
+        elif isinstance(event, SequenceStartEvent):
+            self.check_tag(event, "seq")
+            data = self.sequence(path, depth)
+        else:
+            assert isinstance(event, ScalarEvent)
+            data = self.scalar(event)
+            if anchor is not None:
+                anchor.text, anchor.tag = self.text(event), self.tag_of(event)
+        if anchor is not None:
+            self.end_anchor(anchor, data, path, first_mark, self.expanded - before + 1)
+        return data
+
+    def count(self, event: Event) -> None:
         self.expanded += 1
         if self.expanded > MAX_EXPANDED_NODES:
-            raise self.fail(node, "aliases expand to more than "
-                            f"{MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
-                            "write the values out instead of nesting aliases")
-        if depth > MAX_DEPTH:
-            raise self.fail(node, f"the document is nested more than {MAX_DEPTH} levels deep",
-                            "flatten the structure")
-        if isinstance(node, MappingNode):
-            self.check_tag(node, "map")
-            return self.mapping(node, path, depth)
-        if isinstance(node, SequenceNode):
-            self.check_tag(node, "seq")
-            result = []
-            for index, item in enumerate(node.value):
-                self.mark((*path, index), item)
-                result.append(self.node(item, (*path, index), depth + 1))
-            return result
-        assert isinstance(node, ScalarNode)
-        return self.scalar(node)
+            raise self.bomb(event)
 
-    def check_tag(self, node: Node, expected: str) -> None:
-        tag = str(node.tag)
-        if tag != _YAML_TAG + expected:
-            raise self.fail(node, f"YAML tag '{_as_written(tag)}' is not allowed in a blueprint",
+    def bomb(self, event: Event) -> BlueprintError:
+        return self.fail(event.start_mark, "aliases expand to more than "
+                         f"{MAX_EXPANDED_NODES:,} nodes (an alias bomb?)",
+                         "write the values out instead of nesting aliases")
+
+    def begin_anchor(self, event: Event) -> _Anchor | None:
+        name = getattr(event, "anchor", None)
+        if name is None:
+            return None
+        anchor = _Anchor(event.start_mark)
+        self.anchors[str(name)] = anchor
+        return anchor
+
+    def end_anchor(self, anchor: _Anchor, data: Any, path: Path, first_mark: int,
+                   size: int) -> None:
+        anchor.data, anchor.size, anchor.complete = data, size, True
+        cut = len(path)
+        anchor.marks = [(p[cut:], place) for p, place in self.marked[first_mark:]
+                        if len(p) > cut]
+        anchor.height = max((len(p) for p, _ in anchor.marks), default=0)
+
+    def alias(self, event: AliasEvent, path: Path, depth: int) -> Any:
+        anchor = self.anchors.get(str(event.anchor))
+        if anchor is None:
+            raise self.fail(event.start_mark, f"YAML syntax: found undefined alias "
+                            f"{event.anchor!r}", "define the anchor (&name) before using it")
+        if not anchor.complete:
+            raise self.fail(event.start_mark, f"alias *{event.anchor} refers to a value that "
+                            "contains it (a recursive structure)", "write the values out")
+        if self.expanded + anchor.size > MAX_EXPANDED_NODES:
+            raise self.bomb(event)
+        if depth + anchor.height > MAX_DEPTH:
+            raise _too_deep(self.doc.file, event.start_mark)
+        self.expanded += anchor.size
+        for relative, place in anchor.marks:
+            self.doc.marks.setdefault((*path, *relative), place)
+            self.marked.append(((*path, *relative), place))
+        return _copy(anchor.data)
+
+    def check_tag(self, event: Any, expected: str) -> None:
+        tag = event.ctag
+        if tag is not None and str(tag) not in ("!", _YAML_TAG + expected):
+            raise self.fail(event.start_mark, f"YAML tag '{_as_written(str(tag))}' is not "
+                            "allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
 
-    def mapping(self, node: MappingNode, path: Path, depth: int) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        seen: dict[str, Node] = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, ScalarNode):
-                raise self.fail(key_node, "a mapping key must be a plain string",
-                                "use a plain word as the key")
-            if str(key_node.tag) == _YAML_TAG + "merge":
-                raise self.fail(key_node, "YAML merge keys ('<<') are not supported",
-                                "write the keys out, or reference a whole value with an alias")
-            key = self.text(key_node)
-            if key in seen:
-                first = seen[key].start_mark.line + 1
-                raise self.fail(key_node, f"duplicate key '{key}' (first defined on line {first})",
-                                "remove or rename one of the two")
-            seen[key] = key_node
-            self.mark((*path, key), key_node)
-            result[key] = self.node(value_node, (*path, key), depth + 1)
+    def sequence(self, path: Path, depth: int) -> list[Any]:
+        result: list[Any] = []
+        while not isinstance(self.events[self.position], SequenceEndEvent):
+            item = (*path, len(result))
+            self.mark(item, self.start_of(self.events[self.position]))
+            result.append(self.node(item, depth + 1))
+        self.next()
         return result
 
-    def text(self, node: ScalarNode) -> str:
+    def start_of(self, event: Event) -> Any:
+        """Where a node starts; for an alias, where its anchored value starts."""
+        if isinstance(event, AliasEvent) and str(event.anchor) in self.anchors:
+            return self.anchors[str(event.anchor)].mark
+        return event.start_mark
+
+    def mapping(self, path: Path, depth: int) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        seen: dict[str, int] = {}
+        while not isinstance(self.events[self.position], MappingEndEvent):
+            key_event = self.events[self.position]
+            key, key_mark = self.key(key_event)
+            if key in seen:
+                raise self.fail(key_mark, f"duplicate key '{key}' (first defined on line "
+                                f"{seen[key]})", "remove or rename one of the two")
+            seen[key] = key_mark.line + 1
+            self.mark((*path, key), key_mark)
+            self.position += 1
+            result[key] = self.node((*path, key), depth + 1)
+        self.next()
+        return result
+
+    def key(self, event: Event) -> tuple[str, Any]:
+        """A mapping key's text and place: a scalar, or an alias to one, and not a merge."""
+        text, tag, mark = None, "", self.start_of(event)
+        if isinstance(event, ScalarEvent):
+            text, tag = self.text(event), self.tag_of(event)
+        elif isinstance(event, AliasEvent):
+            anchor = self.anchors.get(str(event.anchor))
+            if anchor is None:
+                raise self.fail(event.start_mark, f"YAML syntax: found undefined alias "
+                                f"{event.anchor!r}", "define the anchor (&name) before using it")
+            text, tag = anchor.text, anchor.tag
+        if text is None:
+            raise self.fail(mark, "a mapping key must be a plain string",
+                            "use a plain word as the key")
+        if tag == _YAML_TAG + "merge":
+            raise self.fail(mark, "YAML merge keys ('<<') are not supported",
+                            "write the keys out, or reference a whole value with an alias")
+        return text, mark
+
+    def text(self, event: ScalarEvent) -> str:
         """The scalar's text, with JSON-style surrogate pair escapes joined into characters."""
-        value = str(node.value)
+        value = str(event.value)
+        value = value.replace(COLON_STAND_IN, ":") if self.stood_in else value
         if len(value) > MAX_TEXT_CHARS:
-            raise self.fail(node, f"a value of {len(value):,} characters; values are limited "
-                            f"to {MAX_TEXT_CHARS:,}", "shorten it; no name, ARN or description "
-                            "needs that much")
+            raise self.fail(event.start_mark, f"a value of {len(value):,} characters; values "
+                            f"are limited to {MAX_TEXT_CHARS:,}", "shorten it; no name, ARN or "
+                            "description needs that much")
         if not _SURROGATE.search(value):
             return value
         try:
             return value.encode("utf-16", "surrogatepass").decode("utf-16")
         except UnicodeDecodeError:
-            raise self.fail(node, "the text holds an unpaired surrogate escape (\\ud800 to "
-                            "\\udfff), which is not a character",
+            raise self.fail(event.start_mark, "the text holds an unpaired surrogate escape "
+                            "(\\ud800 to \\udfff), which is not a character",
                             "write the character itself, or both halves of its pair") from None
 
-    def scalar(self, node: ScalarNode) -> Any:
-        tag = str(node.tag)
+    def tag_of(self, event: ScalarEvent) -> str:
+        tag = event.ctag
+        if tag is not None and str(tag) != "!":
+            return str(tag)
+        value = self.text(event)
+        if event.implicit[0]:
+            for resolved, regexp in (*self.resolvers.get(value[:1], ()),
+                                     *self.resolvers.get(None, ())):
+                if regexp.match(value):
+                    return str(resolved)
+        return _YAML_TAG + "str"
+
+    def scalar(self, event: ScalarEvent) -> Any:
+        tag = self.tag_of(event)
         kind = tag[len(_YAML_TAG):] if tag.startswith(_YAML_TAG) else ""
         if kind not in _SCALAR_TAGS:
-            raise self.fail(node, f"YAML tag '{_as_written(tag)}' is not allowed in a blueprint",
+            raise self.fail(event.start_mark, f"YAML tag '{_as_written(str(tag))}' is not "
+                            "allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
-        value = self.text(node)
+        value = self.text(event)
         if kind == "null":
             return None
-        if kind == "bool":
-            return value.lower() == "true"
+        if kind == "bool":  # 'yes' and 'on' are booleans only under a '%YAML 1.1' directive
+            return value.lower() in ("true", "yes", "on")
         if kind in ("int", "float") and len(value) > MAX_NUMBER_CHARS:
-            raise self.fail(node, f"a number written with {len(value):,} characters",
-                            "write a number of ordinary size (quote it if it is text)")
+            raise self.fail(event.start_mark, f"a number written with {len(value):,} "
+                            "characters", "write a number of ordinary size (quote it if it is "
+                            "text)")
         if kind == "int":
             return _to_int(value)
         if kind == "float":
             number = _to_float(value)
             if isinstance(number, float) and not math.isfinite(number):
-                raise self.fail(node, f"'{value}' is not a finite number",
+                raise self.fail(event.start_mark, f"'{value}' is not a finite number",
                                 "write an ordinary number (quote it if it is text)")
             return number
         return value
+
+
+@lru_cache(maxsize=4)
+def _implicit_resolvers(version: tuple[int, int]) -> dict[str | None, list[tuple[str, Any]]]:
+    """First character -> (tag, pattern) pairs of ruamel's resolver for a YAML version."""
+    table = VersionedResolver(version=version).versioned_resolver
+    return {first: [(str(tag), regexp) for tag, regexp in pairs]
+            for first, pairs in table.items()}
+
+
+def _copy(value: Any) -> Any:
+    """A fresh copy of plain data, so that each use of an alias is its own value."""
+    if isinstance(value, dict):
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copy(v) for v in value]
+    return value
 
 
 def _as_written(tag: str) -> str:
