@@ -1,4 +1,5 @@
-"""lzgen's JSON writer gives exactly the bytes of json.dumps(indent=2, sort_keys=True)."""
+"""lzgen's JSON writer gives exactly the bytes of json.dumps(indent=2, sort_keys=True), with
+U+0085, U+2028 and U+2029 escaped (a YAML 1.1 reader takes them for line breaks)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from generator.output import dump_json
 
 
 def reference(data: Any) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    for char in "\u0085\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
 
 
 leaves = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
