@@ -33,17 +33,8 @@ _NOT_YET = frozenset({ACCOUNT_NOT_FOUND, "AWSOrganizationsNotInUseException",
                       "OrganizationNotFoundException"})
 
 
-@dataclass(frozen=True)
-class DeployOptions:
-    dry_run: bool = False
-    allow_destructive: bool = False
-    poll_seconds: float = 5.0
-    timeout_seconds: float = 3600.0
-    adopt: bool = False
-
-    def for_stacks(self) -> StackOptions:
-        return StackOptions(self.dry_run, self.allow_destructive, self.poll_seconds,
-                            self.timeout_seconds, self.adopt)
+# The deployer passes its options to its stacks unchanged: one type serves both.
+DeployOptions = StackOptions
 
 
 @dataclass
@@ -68,7 +59,7 @@ class Deployer:
                  options: DeployOptions) -> None:
         self.manifest, self.gateway, self.ui, self.options = manifest, gateway, ui, options
         self.resolver = Resolver(gateway)
-        self.stacks = Stacks(gateway, self.resolver, ui, options.for_stacks())
+        self.stacks = Stacks(gateway, self.resolver, ui, options)
         self.report = DeployReport()
 
     def run(self) -> DeployReport:
