@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 from generator import api
-from generator.build import build
 from generator.lint import LintPool, lint_text
 from generator.output import lint_jobs, render_files
+from generator.synth import build
 
 
 def main() -> None:

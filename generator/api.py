@@ -15,11 +15,11 @@ if TYPE_CHECKING:
 
     from generator.aws.deploy import DeployReport
     from generator.aws.gateway import Gateway
-    from generator.build.types import Build
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
     from generator.lint import LintPool
-    from generator.scorecard import Scorecard
+    from generator.scorecard.card import Scorecard
+    from generator.synth.types import Build
 
 
 @dataclass
@@ -69,11 +69,13 @@ def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> 
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
-    from generator.build import build
     from generator.output import lint_jobs, render_files
+    from generator.synth import build
 
     built = build(org)
-    files = render_files(org, built)
+    from generator.aws.policy import deployer_policy
+
+    files = render_files(org, built, deployer_policy)
     if pool is not None:
         from generator.lint import LintCache, default_cache_dir, lint_all
 
@@ -105,15 +107,15 @@ def diff(base: Source, head: Source, base_label: str | None = None,
     with materialised(base) as base_file, materialised(head) as head_file:
         if head_file is None:
             raise UsageError(f"{head.label}: no such blueprint", "check the path and revision")
-        base_side = _built(base_file, "base") if base_file is not None else None
-        head_side = _built(head_file, "head")
+        base_side = _built(base_file) if base_file is not None else None
+        head_side = _built(head_file)
     return compare(base_side, head_side, base_label or base.label, head_label or head.label)
 
 
-def _built(source: Materialised, side: str) -> tuple[Organization, Build]:
+def _built(source: Materialised) -> tuple[Organization, Build]:
     """Load, check (no lint) and build one side of a diff."""
-    from generator.build import build
     from generator.errors import BlueprintError
+    from generator.synth import build
 
     try:
         org = load(source.path)
@@ -138,14 +140,14 @@ def scorecard(path: Path) -> ScoreResult:
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
-    from generator.build import build
-    from generator.scorecard import evaluate
+    from generator.scorecard.card import evaluate
+    from generator.synth import build
 
     return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
 def schema() -> dict[str, Any]:
-    from generator.blueprint.model import json_schema
+    from generator.blueprint.schema import json_schema
 
     return json_schema()
 
@@ -217,8 +219,8 @@ def import_organization(path: Path, settings: DeploySettings, *, name: str | Non
                         gateway: Gateway | None = None) -> ImportResult:
     """Read the live organization and write it as a blueprint at `path` (with policies/).
     The blueprint is written even when it breaks checks; the findings are returned."""
+    from generator.aws.importer import import_blueprint, render_blueprint, write_import
     from generator.aws.live import read_live
-    from generator.importer import import_blueprint, render_blueprint, write_import
 
     gateway = gateway or _gateway(settings, "us-east-1")
     live = read_live(gateway)
@@ -235,12 +237,12 @@ def import_organization(path: Path, settings: DeploySettings, *, name: str | Non
 def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = None) -> Diff:
     """How the live organization differs from the blueprint (BASE: the blueprint, HEAD: the
     organization as it is), in `lzgen diff`'s terms, without CloudFormation resources."""
+    from generator.aws.importer import live_organization
     from generator.aws.live import read_live
     from generator.diff import Diff
     from generator.diff.effective import compare_effective
     from generator.diff.organization import compare_organization
     from generator.diff.picture import diff_chart
-    from generator.importer import live_organization
 
     org = load(path)
     findings = check(org)

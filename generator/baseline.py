@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.blueprint.model import MfaDeviceType, Purpose, ServiceSettings
+from generator.blueprint.schema import MfaDeviceType, Purpose, ServiceSettings
 from generator.model import Organization
 
 # Service -> (the principals whose trusted access it needs, how its delegated admin is set).

@@ -15,15 +15,11 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from typer.exceptions import TyperException
 
-from generator.errors import BlueprintError, FindingsError, LzgenError, UsageError
+from generator.errors import BlueprintError, ExitCode, FindingsError, LzgenError, UsageError
 
 if TYPE_CHECKING:
     from generator.diff import Diff
 
-EXIT_OK, EXIT_FINDINGS, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-EXIT_NOT_MET = 4  # `check`: some recommendations are neither met nor excepted
-# lzgen diff: changes found, none at or above --fail-on; changes at or above it.
-EXIT_DIFF_CHANGES, EXIT_DIFF_GATED = 5, 6
 
 app = typer.Typer(
     name="lzgen",
@@ -73,7 +69,7 @@ def generate(
         sets = sum(1 for f in result.files if f.startswith("stacksets/"))
         print(f"wrote {len(result.files)} files to {output}/: {stacks} stacks, {sets} StackSet "
               f"bodies, manifest.json")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @app.command()
@@ -93,7 +89,7 @@ def validate(
         _print_findings(result.findings, fmt)
         if fmt is Format.text:
             print(f"{blueprint}: valid")
-    return EXIT_OK
+    return ExitCode.OK
 
 
 class CardFormat(StrEnum):
@@ -111,11 +107,11 @@ def check(
 ) -> int:
     """Score the blueprint against every recommendation of AWS's multi-account best practices."""
     from generator import api
-    from generator.scorecard_report import render_scorecard
+    from generator.scorecard.report import render_scorecard
 
     result = api.scorecard(blueprint)
     print(render_scorecard(result.card, fmt.value))
-    return EXIT_OK if result.card.all_met else EXIT_NOT_MET
+    return ExitCode.OK if result.card.all_met else ExitCode.NOT_MET
 
 
 class DiffFormat(StrEnum):
@@ -178,9 +174,9 @@ def _exit_for(risk: object, fail_on: FailOn) -> int:
     from generator.diff import Risk
 
     if not isinstance(risk, Risk):
-        return EXIT_OK
+        return ExitCode.OK
     gate = 2 if fail_on is FailOn.destructive else 1
-    return EXIT_DIFF_GATED if risk.rank >= gate else EXIT_DIFF_CHANGES
+    return ExitCode.GATED if risk.rank >= gate else ExitCode.CHANGES
 
 
 ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
@@ -213,7 +209,7 @@ def import_(
         print("the organization as it is breaks these checks (see the blueprint's header):",
               file=sys.stderr)
         _print_findings(result.findings, Format.text)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @app.command()
@@ -244,7 +240,7 @@ def schema() -> int:
     from generator import api
 
     print(json.dumps(api.schema(), indent=2, sort_keys=True))
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @app.command()
@@ -283,7 +279,7 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
         api.deploy_locally(output, settings)
     else:
         api.deploy(output, settings)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 @app.command()
@@ -305,7 +301,7 @@ def emulator(
                 time.sleep(3600)
         except KeyboardInterrupt:
             print("emulator stopped", file=sys.stderr)
-    return EXIT_OK
+    return ExitCode.OK
 
 
 def _report_error(error: LzgenError, fmt: str) -> None:
@@ -338,23 +334,23 @@ def main(argv: list[str] | None = None) -> int:
         code = stop.exit_code
     except typer.Abort:
         print("aborted", file=sys.stderr)
-        code = 130
+        code = ExitCode.INTERRUPTED
     except TyperException as usage:  # a wrong command line: typer explains it
         usage.show()  # type: ignore[attr-defined]
-        code = EXIT_INPUT
+        code = ExitCode.INPUT
     except LzgenError as error:
         fmt = _requested_format(args)
         _report_error(error, fmt if fmt in ("text", "json", "sarif") else "text")
         code = error.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        code = 130
+        code = ExitCode.INTERRUPTED
     except Exception as bug:  # the last line of defence: no traceback reaches a user
         if os.environ.get("LZGEN_DEBUG"):
             raise
         print(f"internal error: {type(bug).__name__}: {bug}\n  hint: this is a bug in lzgen; "
               "rerun with LZGEN_DEBUG=1 for the traceback and report it", file=sys.stderr)
-        code = EXIT_INTERNAL
+        code = ExitCode.INTERNAL
     return int(code or 0)
 
 

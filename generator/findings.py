@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-Path = tuple[str | int, ...]
+KeyPath = tuple[str | int, ...]
 
 
 class Severity(StrEnum):
@@ -33,7 +33,7 @@ class Finding:
     message: str
     hint: str = ""
     location: Location = field(default_factory=lambda: Location(""))
-    path: Path = ()
+    path: KeyPath = ()
     source: str = ""
 
     @property

@@ -100,10 +100,6 @@ def _lint_job(job: LintJob) -> list[RawMatch]:
     return lint_text(job.text, job.regions)
 
 
-def lint_one(job: LintJob) -> list[Finding]:
-    return _findings(job.file, lint_text(job.text, job.regions))
-
-
 def lint_all(jobs: Sequence[LintJob], cache: LintCache | None = None,
              pool: LintPool | None = None) -> list[Finding]:
     """The findings of every job, in the jobs' order: cached results are reused, the rest are
@@ -230,10 +226,6 @@ def _finding(file: str, match: RawMatch) -> Finding:
     severity = _LEVELS.get(rule_id[:1], Severity.WARNING)
     return Finding(f"cfn-lint {rule_id}", severity, message, "", Location(file, line, column),
                    (), source)
-
-
-def errors_in(findings: Iterable[Finding]) -> list[Finding]:
-    return [f for f in findings if f.is_error]
 
 
 def default_cache_dir() -> Path:

@@ -17,8 +17,8 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from generator.blueprint.loader import Document
-from generator.blueprint.model import Account, Blueprint, Environment, OrganizationalUnit, Policy
-from generator.findings import Finding, Location, Path, Severity
+from generator.blueprint.schema import Account, Blueprint, Environment, OrganizationalUnit, Policy
+from generator.findings import Finding, KeyPath, Location, Severity
 from generator.quotas import Quotas
 
 ROOT = "root"
@@ -58,7 +58,7 @@ class Ou:
         return logical_id("Ou", self.path)
 
     @property
-    def yaml_path(self) -> Path:
+    def yaml_path(self) -> KeyPath:
         parts = self.path.split("/")
         result: list[str | int] = ["organizational_units", parts[0]]
         for part in parts[1:]:
@@ -85,14 +85,14 @@ class ResolvedPolicy:
     spec: Policy
     document: dict[str, Any] | None
     targets: list[Target]
-    origin: Path = ()  # where the blueprint defines it, when not under `policies`
+    origin: KeyPath = ()  # where the blueprint defines it, when not under `policies`
 
     @property
     def logical_id(self) -> str:
         return logical_id("Policy", self.name)
 
     @property
-    def yaml_path(self) -> Path:
+    def yaml_path(self) -> KeyPath:
         return self.origin or ("policies", self.name)
 
 
@@ -112,7 +112,7 @@ class Organization:
     def quotas(self) -> Quotas:
         return Quotas(self.blueprint.quotas)
 
-    def locate(self, path: Path) -> Location:
+    def locate(self, path: KeyPath) -> Location:
         return self.doc.locate(path)
 
     def ancestors(self, ou_path: str) -> list[str]:
@@ -230,7 +230,7 @@ def _document(name: str, spec: Policy, doc: Document,
         return None
 
 
-def _read_policy_file(relative: str, doc: Document, where: Path,
+def _read_policy_file(relative: str, doc: Document, where: KeyPath,
                       problems: list[Finding]) -> dict[str, Any] | None:
     def fail(message: str, hint: str, location: Location | None = None) -> None:
         problems.append(Finding("LZ104", Severity.ERROR, message, hint,

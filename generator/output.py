@@ -4,25 +4,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import fields
-from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.build.types import ORGANIZATION_ID, ROOT_ID, ApiStep, Build
+from generator.contract import (
+    DEPLOYER_POLICY,
+    MANIFEST,
+    MANIFEST_FORMAT,
+    TOKEN,
+    stack_file,
+    stack_name,
+    stackset_file,
+)
 from generator.errors import UsageError
+from generator.jsonio import dump_json
 from generator.lint import LintJob
 from generator.model import Organization
+from generator.synth.types import ORGANIZATION_ID, ROOT_ID, ApiStep, Build
 
-MANIFEST = "manifest.json"
-MANIFEST_FORMAT = 1
-DEPLOYER_POLICY = "deployer-policy.json"
-_TOKEN = re.compile(r"(\{\{lzgen:([a-z-]+)(?::[^{}]*)?\}\})")
+# The deployer policy of a manifest and its templates (generator/aws/policy.py): deploy knows
+# what its steps call, so the caller (generator/api.py) hands it in.
+DeployerPolicy = Callable[[Mapping[str, Any], Mapping[str, dict[str, Any]]], dict[str, Any]]
 
 # A document renderer returns the documents it writes (relative path -> text), or none.
 DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
@@ -30,100 +37,14 @@ DocumentRenderer = Callable[[Organization, Build], Mapping[str, str]]
 
 def document_renderers() -> list[DocumentRenderer]:
     """Everything output/ holds beside templates and manifest: runbooks, guides."""
-    from generator.docs.organization import organization_readme
-    from generator.runbooks import root_credentials
+    from generator.documents.organization import organization_readme
+    from generator.documents.runbooks import root_credentials
 
     return [organization_readme, root_credentials]
 
 
-# Characters a YAML 1.1 reader takes for line breaks, even inside a JSON string: a template
-# reader that tries YAML first (moto's does) would fold them and the spaces before them.
-_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
-
-
-def _escape_line_breaks(text: str) -> str:
-    for char, escape in _LINE_BREAKS.items():
-        text = text.replace(char, escape)  # JSON text holds them only inside strings
-    return text
-
-
-def dump_json(data: Any) -> str:
-    """The one JSON layout of every file lzgen writes: sorted keys, two spaces, final newline.
-
-    Byte for byte `json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)`, written
-    twice as fast: with an indent, json.dumps cannot use its C encoder, and the 16 MB that
-    5,000 accounts produce took a second. Data it does not expect goes to json.dumps itself.
-    """
-    parts: list[str] = []
-    try:
-        _encode(data, "", parts.append)
-    except (_Unexpected, TypeError):  # TypeError: a key that is not a string
-        return _escape_line_breaks(json.dumps(data, indent=2, sort_keys=True,
-                                              ensure_ascii=False)) + "\n"
-    parts.append("\n")
-    return _escape_line_breaks("".join(parts))
-
-
-class _Unexpected(Exception):
-    """A value this encoder leaves to json.dumps (an object it does not know)."""
-
-
-def _encode(value: Any, indent: str, write: Callable[[str], object]) -> None:
-    if isinstance(value, str):
-        write(_quote(value))
-    elif isinstance(value, dict):
-        _encode_items(value, indent, write)
-    elif isinstance(value, list | tuple):
-        if not value:
-            write("[]")
-            return
-        inner = indent + "  "
-        write("[\n" + inner)
-        for index, item in enumerate(value):
-            if index:
-                write(",\n" + inner)
-            _encode(item, inner, write)
-        write("\n" + indent + "]")
-    elif value is None or isinstance(value, bool | float):
-        write(json.dumps(value))
-    elif isinstance(value, int):
-        write(int.__repr__(value))
-    else:
-        raise _Unexpected
-
-
-def _encode_items(value: dict[Any, Any], indent: str, write: Callable[[str], object]) -> None:
-    if not value:
-        write("{}")
-        return
-    inner = indent + "  "
-    write("{\n" + inner)
-    for index, key in enumerate(sorted(value)):
-        if index:
-            write(",\n" + inner)
-        write(_quote(key) + ": ")
-        _encode(value[key], inner, write)
-    write("\n" + indent + "}")
-
-
-def compact_json(data: Any) -> str:
-    return _escape_line_breaks(json.dumps(data, sort_keys=True, separators=(",", ":"),
-                                          ensure_ascii=False))
-
-
-def stack_file(name: str) -> str:
-    return f"stacks/{name}.json"
-
-
-def stackset_file(name: str) -> str:
-    return f"stacksets/{name}.json"
-
-
-def stack_name(org: Organization, name: str) -> str:
-    return f"lzgen-{org.blueprint.organization.name}-{name}"
-
-
-def render_files(org: Organization, build: Build) -> dict[str, str]:
+def render_files(org: Organization, build: Build,
+                 deployer_policy: DeployerPolicy | None = None) -> dict[str, str]:
     """Relative path -> text of every file of output/, templates and manifest included."""
     files: dict[str, str] = {}
     for stack in build.stacks:
@@ -134,14 +55,10 @@ def render_files(org: Organization, build: Build) -> dict[str, str]:
         files.update(renderer(org, build))
     manifest = _manifest(org, build, files)
     files[MANIFEST] = dump_json(manifest)
-    files[DEPLOYER_POLICY] = dump_json(_deployer_policy(manifest, build))
+    if deployer_policy is not None:
+        files[DEPLOYER_POLICY] = dump_json(
+            deployer_policy(manifest, {s.name: s.template for s in build.stacks}))
     return dict(sorted(files.items()))
-
-
-def _deployer_policy(manifest: dict[str, Any], build: Build) -> dict[str, Any]:
-    from generator.aws.policy import deployer_policy
-
-    return deployer_policy(manifest, {s.name: s.template for s in build.stacks})
 
 
 def lint_jobs(org: Organization, build: Build, files: Mapping[str, str]) -> list[LintJob]:
@@ -162,8 +79,6 @@ def _same_order(wanted: tuple[str, ...], regions: tuple[str, ...]) -> tuple[str,
 
 
 def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
-    from generator.build.stacksets import stackset_name
-
     settings = org.blueprint.organization
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
@@ -174,7 +89,7 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
         "deploy_order": [s.name for s in build.stacks],
         "stacks": [{
             "name": s.name,
-            "stack_name": stack_name(org, s.name),
+            "stack_name": stack_name(settings.name, s.name),
             "file": stack_file(s.name),
             "sha256": hashlib.sha256(files[stack_file(s.name)].encode()).hexdigest(),
             "region": s.region,
@@ -184,13 +99,13 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
             "capabilities": s.capabilities,
             "resources": len(s.template.get("Resources", {})),
         } for s in build.stacks],
-        "stacksets": [{"name": b.name, "stack_set_name": stackset_name(org, b.name),
+        "stacksets": [{"name": b.name, "stack_set_name": stack_name(settings.name, b.name),
                        "file": stackset_file(b.name), "stack": b.stack,
                        "logical_id": b.logical_id, "regions": b.regions, "targets": b.targets}
                       for b in build.stacksets],
         "stackset_overrides": [{
             "stackset": o.stackset,
-            "stack_set_name": stackset_name(org, o.stackset),
+            "stack_set_name": stack_name(settings.name, o.stackset),
             "regions": o.regions,
             "accounts": o.accounts,
         } for o in build.stackset_overrides],
@@ -202,11 +117,11 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
 
 def _tokens_used(manifest: Mapping[str, Any]) -> dict[str, str]:
     """Each deploy-time token the manifest uses, with what deploy replaces it by."""
-    from generator.build.types import TOKENS, account_id
+    from generator.synth.types import TOKENS, account_id
 
     generic = {"root-id": ROOT_ID, "organization-id": ORGANIZATION_ID,
                "account-id": account_id("NAME")}
-    found = sorted(set(_TOKEN.findall(json.dumps(manifest))))
+    found = sorted({(m.group(0), m.group(1)) for m in TOKEN.finditer(json.dumps(manifest))})
     return {token: TOKENS[generic[kind]] for token, kind in found if kind in generic}
 
 

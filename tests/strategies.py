@@ -4,7 +4,7 @@
 deep, accounts with unique names and root emails on the business domain, built-in policies
 with valid parameters and custom inline policies, attachments within the per-target quotas,
 tags matching AWS's pattern, and the seed sections (root access, contacts, alerts, services,
-billing, tagging, StackSets). Every key is a field of generator/blueprint/model.py.
+billing, tagging, StackSets). Every key is a field of generator/blueprint/schema.py.
 
 "Valid" means: lzgen must generate it without an error finding and cfn-lint must accept every
 template. A draw that breaks that is a bug in lzgen, or in this file when AWS would refuse it
@@ -26,7 +26,7 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, MfaDeviceType, Purpose
+from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, MfaDeviceType, Purpose
 from generator.model import logical_id
 from generator.policies.library import BUILTINS
 from generator.policies.strategy import TAGGING_POLICY

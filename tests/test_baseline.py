@@ -176,9 +176,9 @@ def test_centralized_root_access_follows_the_blueprint(tmp_path: Path) -> None:
 
 def test_a_step_that_two_builders_add_runs_once(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.build as build_module
-    from generator.build.types import ApiStep, Build
+    import generator.synth as build_module
     from generator.model import Organization
+    from generator.synth.types import ApiStep, Build
 
     def twice(org: Organization, build: Build) -> None:
         for reason in ("contacts need it", "so do alternate contacts"):
@@ -275,7 +275,7 @@ def test_example_blueprint_uses_the_whole_baseline() -> None:
 
 
 def test_readme_documents_the_rules_tokens_and_stacks() -> None:
-    from generator.build.types import TOKENS
+    from generator.synth.types import TOKENS
     from tests.helpers import ROOT
 
     readme = (ROOT / "README.md").read_text()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from generator import api
-from generator.blueprint.model import Blueprint
+from generator.blueprint.schema import Blueprint
 from tests.helpers import BLUEPRINTS, ROOT
 from tests.synthetic import synthetic_blueprint
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator import api
-from generator.build import ApiStep, Build, build
-from generator.build.contacts import ACCOUNT_PRINCIPAL, IAM_PRINCIPAL
+from generator.synth import ApiStep, Build, build
+from generator.synth.contacts import ACCOUNT_PRINCIPAL, IAM_PRINCIPAL
 from tests.helpers import BLUEPRINTS, FIXTURES
 
 
@@ -79,7 +79,7 @@ def test_centralized_root_access_follows_the_plan(tmp_path: Path) -> None:
 
 
 def test_build_keeps_the_first_of_repeated_calls(monkeypatch: pytest.MonkeyPatch) -> None:
-    import generator.build as build_module
+    import generator.synth as build_module
 
     def twice(org: object, result: Build) -> None:
         result.api_steps.append(ApiStep("prepare", "organizations", "EnableAWSServiceAccess",

@@ -16,7 +16,7 @@ from generator import api
 from generator.aws.emulator.local import FAKE_CREDENTIALS
 from generator.aws.gateway import Gateway
 from generator.errors import AwsError, RefusedError, UsageError
-from generator.output import compact_json, dump_json
+from generator.jsonio import compact_json, dump_json
 from tests.emulator import CallCounter, Emulator
 
 STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"

@@ -12,14 +12,14 @@ from pathlib import Path
 import pytest
 
 from generator import api
-from generator.build import Build, Stack, build
 from generator.cli import main
 from generator.diff import Diff, Risk
 from generator.diff.resources import compare_resources
 from generator.diff.sources import Source
 from generator.diff.statements import document_diff
 from generator.diff.writers import as_markdown, as_text
-from generator.docs.chart import label, node_id
+from generator.documents.chart import label, node_id
+from generator.synth import Build, Stack, build
 from tests.diff_cases import CASES, example, write_blueprint, write_case
 from tests.helpers import BLUEPRINTS
 
@@ -486,7 +486,7 @@ def test_invalid_base_at_a_revision_is_located_there(
 def test_ci_recipe_diffs_against_the_base_branch_and_gates_on_destructive() -> None:
     import yaml
 
-    from generator.cli import EXIT_DIFF_CHANGES, EXIT_DIFF_GATED
+    from generator.errors import ExitCode
     from tests.helpers import ROOT
 
     workflow = yaml.safe_load((ROOT / "examples/github-actions/lzgen-review.yml").read_text())
@@ -496,7 +496,7 @@ def test_ci_recipe_diffs_against_the_base_branch_and_gates_on_destructive() -> N
     script = "\n".join(step.get("run", "") for step in steps)
     assert "lzgen validate" in script and "lzgen check" in script
     assert 'lzgen diff --base "origin/$BASE_REF"' in script and "--format markdown" in script
-    assert f"0|{EXIT_DIFF_CHANGES})" in script and f"{EXIT_DIFF_GATED}) gate=1" in script
+    assert f"0|{int(ExitCode.CHANGES)})" in script and f"{int(ExitCode.GATED)}) gate=1" in script
     assert any("github-script" in step.get("uses", "") for step in steps)
 
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from generator import api
-from generator.docs.chart import MAX_NODES, chart_of, mermaid
+from generator.documents.chart import MAX_NODES, chart_of, mermaid
 from tests.helpers import BLUEPRINTS
 from tests.synthetic import synthetic_blueprint
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.output import dump_json
+from generator.jsonio import dump_json
 
 
 def reference(data: Any) -> str:

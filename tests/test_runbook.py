@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from generator import api
-from generator.build import build
-from generator.runbooks import ROOT_CREDENTIALS, access_test_dates, add_months
-from generator.scorecard import anchor
+from generator.documents.runbooks import ROOT_CREDENTIALS, access_test_dates, add_months
+from generator.scorecard.card import anchor
+from generator.synth import build
 from tests.helpers import BLUEPRINTS, FIXTURES
 
 
@@ -112,7 +112,7 @@ def test_warnings_of_the_plan_reach_the_runbook(tmp_path: Path) -> None:
 
 
 def test_runbook_names_the_alert_resources_found_in_the_build() -> None:
-    from generator.build import Stack
+    from generator.synth import Stack
 
     org = api.load(FIXTURES / "root-access.yaml")
     built = build(org)
@@ -120,7 +120,7 @@ def test_runbook_names_the_alert_resources_found_in_the_build() -> None:
         "RootActivity": {"Type": "AWS::Events::Rule", "Properties": {"EventPattern": {
             "detail": {"userIdentity": {"type": ["Root"]}}}}},
         "Trail": {"Type": "AWS::CloudTrail::Trail", "Properties": {}}}}, "alerts"))
-    from generator.runbooks import root_credentials
+    from generator.documents.runbooks import root_credentials
 
     body = root_credentials(org, built)[ROOT_CREDENTIALS]
     fires = section(body, "### What fires")
@@ -142,7 +142,7 @@ def test_no_runbook_without_a_root_access_plan() -> None:
 
 def test_runbook_is_byte_identical_across_runs() -> None:
     first = runbook(BLUEPRINTS / "example.yaml")
-    from generator.render import environment
+    from generator.documents.render import environment
 
     environment.cache_clear()
     assert runbook(BLUEPRINTS / "example.yaml") == first

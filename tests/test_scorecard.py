@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 
 from generator import api
-from generator.build import ApiStep, Build, Stack, build
+from generator.checks.seed import HEADINGS, RECOMMENDATIONS
 from generator.cli import main
-from generator.scorecard import Scorecard, Status, evaluate
-from generator.scorecard_report import as_dict, as_markdown, as_text
-from generator.seed import HEADINGS, RECOMMENDATIONS
+from generator.scorecard.card import Scorecard, Status, evaluate
+from generator.scorecard.report import as_dict, as_markdown, as_text
+from generator.synth import ApiStep, Build, Stack, build
 from tests.helpers import BLUEPRINTS, FIXTURES
 
 # What the generated baseline adds, written by hand: the scorecard must find each of these.

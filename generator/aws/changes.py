@@ -71,7 +71,7 @@ def destructive(changes: Iterable[ResourceChange]) -> list[ResourceChange]:
 
 _ACTIONS = {"Add": "added", "Remove": "removed", "Modify": "modified"}
 _RETAINED = ("Retain", "RetainExceptOnCreate")
-ID_PARAMETER_SUFFIX = "IdParameter"  # generator/build/ids.py: the SSM parameter of an ID
+ID_PARAMETER_SUFFIX = "IdParameter"  # generator/synth/ids.py: the SSM parameter of an ID
 
 
 def as_diff(stack: str, change_set: str, changes: list[ResourceChange],

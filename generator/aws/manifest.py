@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.contract import MANIFEST, MANIFEST_FORMAT, TOKEN
 from generator.errors import UsageError
-from generator.output import MANIFEST, MANIFEST_FORMAT, compact_json
+from generator.jsonio import compact_json
 
 PHASES = ("prepare", "after")
 
@@ -65,12 +65,11 @@ class StepPlan:
 
 
 _SHOWN = 3
-_TOKEN = re.compile(r"\{\{lzgen:([a-z-]+)(?::([^{}]*))?\}\}")
 
 
 def _short(value: Any) -> str:
     text = value if isinstance(value, str) else compact_json(value)
-    text = _TOKEN.sub(lambda m: m.group(2) or m.group(1), text)
+    text = TOKEN.sub(lambda m: m.group(2) or m.group(1), text)
     return text if len(text) <= 60 else text[:59] + "…"
 
 

@@ -21,7 +21,7 @@ from generator.aws.manifest import StackPlan
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
 from generator.errors import AwsError, RefusedError
-from generator.output import compact_json
+from generator.jsonio import compact_json
 
 INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
 ACCOUNT_TYPE = "AWS::Organizations::Account"

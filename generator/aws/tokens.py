@@ -8,12 +8,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from generator.contract import TOKEN
 from generator.errors import AwsError, UsageError
 
 if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
 
-TOKEN = re.compile(r"\{\{lzgen:([a-z-]+)(?::([^{}]*))?\}\}")
 ACCOUNT_NOT_FOUND = "AccountNotFound"
 
 

@@ -40,7 +40,7 @@ from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.resolver import VersionedResolver
 
 from generator.errors import BlueprintError, UsageError
-from generator.findings import Finding, Location, Path, Severity
+from generator.findings import Finding, KeyPath, Location, Severity
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
@@ -66,10 +66,10 @@ class Document:
 
     file: str
     data: Any
-    marks: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     base_dir: FsPath = field(default_factory=FsPath)
 
-    def locate(self, path: Path) -> Location:
+    def locate(self, path: KeyPath) -> Location:
         """The location of `path`, or of its nearest ancestor that exists in the file."""
         probe = tuple(path)
         while probe not in self.marks and probe:
@@ -248,7 +248,7 @@ class _Anchor:
     data: Any = None
     size: int = 0  # nodes, counting the expansion of nested aliases
     height: int = 0  # levels below the anchored node
-    marks: list[tuple[Path, tuple[int, int]]] = field(default_factory=list)
+    marks: list[tuple[KeyPath, tuple[int, int]]] = field(default_factory=list)
     complete: bool = False
     text: str | None = None  # a scalar's text as written, for its use as a mapping key
     tag: str = ""
@@ -268,7 +268,7 @@ class _Builder:
         self.expanded = 0
         self.anchors: dict[str, _Anchor] = {}
         self.resolvers = _implicit_resolvers((1, 2))
-        self.marked: list[tuple[Path, tuple[int, int]]] = []
+        self.marked: list[tuple[KeyPath, tuple[int, int]]] = []
 
     def next(self) -> Event:
         event = self.events[self.position]
@@ -278,7 +278,7 @@ class _Builder:
     def fail(self, mark: Any, message: str, hint: str) -> BlueprintError:
         return _problem(self.doc.file, mark.line + 1, mark.column + 1, message, hint)
 
-    def mark(self, path: Path, mark: Any) -> None:
+    def mark(self, path: KeyPath, mark: Any) -> None:
         place = (mark.line + 1, mark.column + 1)
         self.doc.marks.setdefault(path, place)
         self.marked.append((path, place))
@@ -304,7 +304,7 @@ class _Builder:
                             "remove the extra '---' separators")
         return data
 
-    def node(self, path: Path, depth: int) -> Any:
+    def node(self, path: KeyPath, depth: int) -> Any:
         event = self.next()
         if isinstance(event, AliasEvent):
             return self.alias(event, path, depth)
@@ -347,7 +347,7 @@ class _Builder:
         self.anchors[str(name)] = anchor
         return anchor
 
-    def end_anchor(self, anchor: _Anchor, data: Any, path: Path, first_mark: int,
+    def end_anchor(self, anchor: _Anchor, data: Any, path: KeyPath, first_mark: int,
                    size: int) -> None:
         anchor.data, anchor.size, anchor.complete = data, size, True
         cut = len(path)
@@ -355,7 +355,7 @@ class _Builder:
                         if len(p) > cut]
         anchor.height = max((len(p) for p, _ in anchor.marks), default=0)
 
-    def alias(self, event: AliasEvent, path: Path, depth: int) -> Any:
+    def alias(self, event: AliasEvent, path: KeyPath, depth: int) -> Any:
         anchor = self.anchors.get(str(event.anchor))
         if anchor is None:
             raise self.fail(event.start_mark, f"YAML syntax: found undefined alias "
@@ -380,7 +380,7 @@ class _Builder:
                             "allowed in a blueprint",
                             "remove the tag; blueprints use plain YAML values only")
 
-    def sequence(self, path: Path, depth: int) -> list[Any]:
+    def sequence(self, path: KeyPath, depth: int) -> list[Any]:
         result: list[Any] = []
         while not isinstance(self.events[self.position], SequenceEndEvent):
             item = (*path, len(result))
@@ -395,7 +395,7 @@ class _Builder:
             return self.anchors[str(event.anchor)].mark
         return event.start_mark
 
-    def mapping(self, path: Path, depth: int) -> dict[str, Any]:
+    def mapping(self, path: KeyPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         seen: dict[str, int] = {}
         while not isinstance(self.events[self.position], MappingEndEvent):

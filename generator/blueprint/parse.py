@@ -12,9 +12,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from generator.blueprint.loader import Document, load_file
-from generator.blueprint.model import Blueprint
+from generator.blueprint.schema import Blueprint
 from generator.errors import BlueprintError
-from generator.findings import Finding, Path, Severity
+from generator.findings import Finding, KeyPath, Severity
 
 
 def load_blueprint(path: FsPath) -> tuple[Blueprint, Document]:
@@ -34,7 +34,7 @@ def parse(doc: Document) -> Blueprint:
 
 
 def _explain(error: ErrorDetails, doc: Document) -> Finding:
-    path: Path = tuple(p for p in error["loc"] if isinstance(p, str | int))
+    path: KeyPath = tuple(p for p in error["loc"] if isinstance(p, str | int))
     kind = error["type"]
     dotted = ".".join(str(p) for p in path)
     if kind == "extra_forbidden":
@@ -57,7 +57,7 @@ def _explain(error: ErrorDetails, doc: Document) -> Finding:
                    _hint_for(kind), doc.locate(path), path)
 
 
-def _parent(path: Path) -> str:
+def _parent(path: KeyPath) -> str:
     return ".".join(str(p) for p in path[:-1]) or "the top level"
 
 
@@ -74,7 +74,7 @@ def _hint_for(kind: str) -> str:
     }.get(kind, "see the blueprint reference in README.md or run 'lzgen schema'")
 
 
-def _fields_at(path: Path) -> set[str]:
+def _fields_at(path: KeyPath) -> set[str]:
     """The keys a model accepts at `path` (names of mappings' entries are skipped)."""
     current: Any = Blueprint
     for part in path:

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from generator.baseline import account_refs, configured_services
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import Organization
 
 _SERVICES = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
@@ -67,7 +67,7 @@ def tagging_section(r: Rule, org: Organization) -> Iterable[Finding]:
     try:
         tagging_document(tagging)
     except PolicyParamError as exc:
-        where: Path = ("tagging", "tags", exc.param) if exc.param else ("tagging", "tags")
+        where: KeyPath = ("tagging", "tags", exc.param) if exc.param else ("tagging", "tags")
         yield r.finding(org, where, exc.message, exc.hint)
 
 
@@ -80,7 +80,7 @@ def billing_and_alerts(r: Rule, org: Organization) -> Iterable[Finding]:
                             "an IAM role, user or account root ARN",
                             "write arn:aws:iam::123456789012:role/NAME")
     for name, budget in billing.budgets.items():
-        where: Path = ("billing", "budgets", name)
+        where: KeyPath = ("billing", "budgets", name)
         if not _BUDGET_NAME.match(name):
             yield r.finding(org, where, f"budget name '{name}' must be 1 to 100 characters "
                             "without ':' or '\\'", "rename the budget")
@@ -103,9 +103,9 @@ def billing_and_alerts(r: Rule, org: Organization) -> Iterable[Finding]:
     yield from _emails(r, org)
 
 
-def _email_fields(org: Organization) -> list[tuple[Path, str]]:
+def _email_fields(org: Organization) -> list[tuple[KeyPath, str]]:
     blueprint = org.blueprint
-    found: list[tuple[Path, str]] = []
+    found: list[tuple[KeyPath, str]] = []
     if blueprint.alerts.root_activity is not None:
         found.append((("alerts", "root_activity", "email"), blueprint.alerts.root_activity.email))
     for name, budget in blueprint.billing.budgets.items():

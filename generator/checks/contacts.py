@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator.blueprint.model import AlternateContacts
+from generator.blueprint.schema import AlternateContacts
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import Organization
 
 _CONTACT_API = ("https://docs.aws.amazon.com/accounts/latest/reference/"
@@ -20,9 +20,9 @@ _MAX_EMAIL = 254
 CONTACT_TYPES = ("billing", "operations", "security")
 
 
-def alternate_contact_sets(org: Organization) -> list[tuple[Path, AlternateContacts]]:
+def alternate_contact_sets(org: Organization) -> list[tuple[KeyPath, AlternateContacts]]:
     """The organization's alternate contacts and every account's own, with their places."""
-    result: list[tuple[Path, AlternateContacts]] = [
+    result: list[tuple[KeyPath, AlternateContacts]] = [
         (("contacts", "alternate"), org.blueprint.contacts.alternate)]
     result += [(("accounts", name, "contacts"), account.contacts)
                for name, account in org.accounts.items() if account.contacts is not None]

@@ -6,9 +6,9 @@ import difflib
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
+from generator.checks.seed import KNOWN_IDS, SEED_PAGE
 from generator.findings import Finding
 from generator.model import Organization
-from generator.seed import KNOWN_IDS, SEED_PAGE
 
 
 @rule("LZ230", "Exceptions name known seed recommendations", SEED_PAGE)

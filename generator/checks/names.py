@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path, Severity
+from generator.findings import Finding, KeyPath, Severity
 from generator.model import Organization, logical_id
 
 _API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"
@@ -34,7 +34,7 @@ def email_problem(email: str) -> str:
     return ""
 
 
-def _emails(org: Organization) -> list[tuple[Path, str, str]]:
+def _emails(org: Organization) -> list[tuple[KeyPath, str, str]]:
     management = org.blueprint.organization.management_account
     result = [(("organization", "management_account", "email"), management.name,
                management.email)]
@@ -113,7 +113,7 @@ def regions(r: Rule, org: Organization) -> Iterable[Finding]:
 @rule("LZ108", "Names give distinct CloudFormation logical IDs",
       "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html")
 def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
-    groups: list[tuple[str, list[tuple[Path, str]]]] = [
+    groups: list[tuple[str, list[tuple[KeyPath, str]]]] = [
         ("Account", [(("accounts", n), n) for n in org.accounts]),
         ("Ou", [(ou.yaml_path, ou.path) for ou in org.ous.values()]),
         ("Policy", [(("policies", n), n) for n in org.policies]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import Organization, ResolvedPolicy
 from generator.quotas import DEFAULTS
 
@@ -13,7 +13,7 @@ _SYNTAX = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
            "orgs_manage_policies_scps_syntax.html")
 
 
-def _document_path(policy: ResolvedPolicy, inner: Path) -> Path:
+def _document_path(policy: ResolvedPolicy, inner: KeyPath) -> KeyPath:
     base = policy.yaml_path
     if policy.spec.content is not None:
         return (*base, "content", *inner)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from generator.findings import Finding, Path, Severity, sorted_findings
+from generator.findings import Finding, KeyPath, Severity, sorted_findings
 from generator.model import Organization
 
 CheckFn = Callable[["Rule", Organization], Iterable[Finding]]
@@ -19,7 +19,7 @@ class Rule:
     severity: Severity
     check: CheckFn
 
-    def finding(self, org: Organization, path: Path, message: str, hint: str = "",
+    def finding(self, org: Organization, path: KeyPath, message: str, hint: str = "",
                 severity: Severity | None = None) -> Finding:
         return Finding(self.id, severity or self.severity, message, hint, org.locate(path), path,
                        self.source)

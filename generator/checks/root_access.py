@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from generator.blueprint.model import MfaDeviceType, RootAccess
+from generator.blueprint.schema import MfaDeviceType, RootAccess
 from generator.checks.registry import Rule, rule
+from generator.checks.seed import exception_for
 from generator.findings import Finding, Severity
 from generator.model import Organization
-from generator.seed import exception_for
 
 _SEED = "seed: Account and credentials / "
 _PASSWORD = _SEED + "Use a strong password for the root user"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import ROOT, Organization
 from generator.quotas import DEFAULTS
 
@@ -15,7 +15,7 @@ _TYPE_QUOTA = {"scp": "scp_per_target", "tag": "tag_per_target", "backup": "back
                "ai_opt_out": "ai_opt_out_per_target"}
 
 
-def target_path(org: Organization, key: str) -> Path:
+def target_path(org: Organization, key: str) -> KeyPath:
     """Where a target ('root', 'ou:PATH', 'account:NAME') is defined in the blueprint."""
     kind, _, name = key.partition(":")
     if kind == "ou" and name in org.ous:

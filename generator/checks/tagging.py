@@ -13,14 +13,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import ROOT, Organization
 
 _SOURCE = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
            "orgs_manage_policies_tag-policies.html")
 
 
-def _entities(org: Organization) -> list[tuple[str, Path, dict[str, str], list[str]]]:
+def _entities(org: Organization) -> list[tuple[str, KeyPath, dict[str, str], list[str]]]:
     """(what it is, where it is defined, its tags, its chain of targets from the root) of each
     OU and account."""
     found = [(f"OU {ou.path}", ou.yaml_path, ou.spec.tags, org.chain_for_ou(ou.path))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, Path
+from generator.findings import Finding, KeyPath
 from generator.model import Organization
 
 _SOURCE = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_Tag.html"
@@ -16,8 +16,8 @@ def shown(text: str, limit: int = 40) -> str:
     return "".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in text[:limit])
 
 
-def tagged_entities(org: Organization) -> list[tuple[Path, dict[str, str]]]:
-    entities: list[tuple[Path, dict[str, str]]] = [
+def tagged_entities(org: Organization) -> list[tuple[KeyPath, dict[str, str]]]:
+    entities: list[tuple[KeyPath, dict[str, str]]] = [
         (("organization", "tags"), org.blueprint.organization.tags)]
     entities += [((*ou.yaml_path, "tags"), ou.spec.tags) for ou in org.ous.values()]
     entities += [(("accounts", n, "tags"), a.tags) for n, a in org.accounts.items()]

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, Environment, Purpose
+from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
 from generator.checks.registry import Rule, rule
+from generator.checks.seed import exception_for
 from generator.findings import Finding, Severity
 from generator.model import ROOT, Organization
-from generator.seed import exception_for
 
 _SEED = "seed: Organization structure and workloads / "
 _MULTIPLE = _SEED + "Use multiple accounts to organize your workloads"

@@ -3,9 +3,9 @@ CloudFormation resources), as frozen data; generator/diff/writers.py renders it.
 
 from __future__ import annotations
 
-from generator.build.types import Build
 from generator.diff.model import Change, Diff, EffectiveChange, PolicyRef, ResourceChange, Risk
 from generator.model import Organization
+from generator.synth.types import Build
 
 __all__ = ["Change", "Diff", "EffectiveChange", "PolicyRef", "ResourceChange", "Risk",
            "compare"]

@@ -14,9 +14,9 @@ from typing import Any
 from generator.diff.model import EffectiveChange, PolicyRef, Risk
 from generator.diff.organization import Matches, is_guardrail
 from generator.diff.statements import leaf_changes
+from generator.inheritance import FULL_AWS_ACCESS, scps_in_effect, tag_policy_chain
 from generator.model import Organization
 from generator.policies.effective import effective_tag_policy
-from generator.policies.inherited import FULL_AWS_ACCESS, scps_in_effect, tag_policy_chain
 
 _GroupKey = tuple[bool, tuple[PolicyRef, ...], tuple[PolicyRef, ...], str, str]
 
@@ -39,7 +39,7 @@ class _TagPolicies:
 
 def compare_effective(base: Organization | None, head: Organization,
                       matches: Matches) -> list[EffectiveChange]:
-    from generator.output import compact_json
+    from generator.jsonio import compact_json
 
     previous_name = {new: old for old, new in matches.accounts.items()}
     tags_before = _TagPolicies(base) if base is not None else None

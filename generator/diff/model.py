@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from generator.docs.chart import Chart
+from generator.documents.chart import Chart
 
 
 class Risk(StrEnum):

@@ -17,8 +17,8 @@ from typing import Any
 
 from generator.diff.model import Change, Risk
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
+from generator.inheritance import scps_in_effect
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
-from generator.policies.inherited import scps_in_effect
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",
             "full_aws_access"}
@@ -374,7 +374,7 @@ def _policies(base: Organization | None, head: Organization, matches: Matches) -
 
 
 def _fingerprint(policy: ResolvedPolicy) -> str:
-    from generator.output import compact_json
+    from generator.jsonio import compact_json
 
     return f"{policy.spec.type}:{compact_json(policy.document)}"
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from generator.diff.model import Change
 from generator.diff.organization import Matches
-from generator.docs.chart import (
+from generator.documents.chart import (
     MAX_NODES,
     POLICY_LABEL,
     ROOT_NODE,

@@ -16,9 +16,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
-from generator.build.types import Build
 from generator.diff.model import ResourceChange, Risk
 from generator.model import Organization
+from generator.synth.types import Build
 
 ACCOUNT = "AWS::Organizations::Account"
 OU = "AWS::Organizations::OrganizationalUnit"
@@ -110,10 +110,11 @@ def _resources(org: Organization, build: Build,
                qualified: bool) -> dict[tuple[str, str], _Located]:
     """(stack, logical ID) -> resource; stacks are named in full (region/lzgen-ORG-NAME)
     when `qualified`, so that renaming the organization shows what it does."""
-    from generator.output import stack_name
+    from generator.contract import stack_name
 
     def named(name: str, region: str) -> str:
-        return f"{region}/{stack_name(org, name)}" if qualified else name
+        full = stack_name(org.blueprint.organization.name, name)
+        return f"{region}/{full}" if qualified else name
 
     found: dict[tuple[str, str], _Located] = {}
     for stack in build.stacks:

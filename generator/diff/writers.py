@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any, TypeVar
 
 from generator.diff.model import Change, Diff, EffectiveChange, PolicyRef, ResourceChange, Risk
-from generator.docs.chart import mermaid
-from generator.policies.inherited import FULL_AWS_ACCESS
+from generator.documents.chart import mermaid
+from generator.inheritance import FULL_AWS_ACCESS
 
 MAX_ITEMS = 30
 MAX_ACCOUNTS_NAMED = 8
@@ -157,7 +157,7 @@ def as_text(diff: Diff) -> str:
 # --- markdown ---------------------------------------------------------------------------------
 
 def as_markdown(diff: Diff) -> str:
-    from generator.render import render
+    from generator.documents.render import render
 
     risk = diff.risk
     listed = sections(diff)

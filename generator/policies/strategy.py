@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.blueprint.model import Tagging
+from generator.blueprint.schema import Tagging
 from generator.policies.tags import TagSpec, tag_policy_from_spec
 
 TAGGING_POLICY = "tagging-strategy"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from generator.build.types import ROOT_ID, ApiStep, Build, Stack, StackSetBody
 from generator.model import Organization
+from generator.synth.types import ROOT_ID, ApiStep, Build, Stack, StackSetBody
 
 Builder = Callable[[Organization, Build], None]
 
@@ -14,13 +14,13 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 
 
 def _builders() -> list[Builder]:
-    from generator.build.alerts import build_root_activity_alerts
-    from generator.build.billing import build_billing
-    from generator.build.contacts import build_contacts
-    from generator.build.mfa import build_mfa_detection
-    from generator.build.organization import build_organization
-    from generator.build.services import build_organization_trail, build_service_steps
-    from generator.build.steps import build_api_steps
+    from generator.synth.alerts import build_root_activity_alerts
+    from generator.synth.billing import build_billing
+    from generator.synth.contacts import build_contacts
+    from generator.synth.mfa import build_mfa_detection
+    from generator.synth.organization import build_organization
+    from generator.synth.services import build_organization_trail, build_service_steps
+    from generator.synth.steps import build_api_steps
 
     # build_api_steps looks at the StackSets the builders before it made.
     return [build_organization, build_mfa_detection, build_root_activity_alerts,
@@ -45,7 +45,7 @@ def build(org: Organization) -> Build:
 def _without_repeats(steps: list[ApiStep], home: str) -> list[ApiStep]:
     """The first of each call (in its region, filled in): builders may each need, say, the
     same trusted access."""
-    from generator.output import compact_json
+    from generator.jsonio import compact_json
 
     seen: set[tuple[str, str, str, str, str]] = set()
     kept: list[ApiStep] = []

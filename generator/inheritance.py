@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from generator.model import Organization
-from generator.policies.effective import effective_tag_policy
 
 FULL_AWS_ACCESS = "FullAWSAccess"
 
@@ -30,7 +29,3 @@ def tag_policy_chain(org: Organization, account: str) -> list[list[dict[str, Any
     """The tag policies attached at each level from the root down to the account."""
     return [[p.document for p in org.policies_on(key, "tag") if p.document is not None]
             for key in org.chain_for_account(account)]
-
-
-def effective_tags(org: Organization, account: str) -> dict[str, Any]:
-    return effective_tag_policy(tag_policy_chain(org, account))

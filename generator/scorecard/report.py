@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.scorecard import Scorecard
-
-FORMATS = ("text", "markdown", "json")
+from generator.scorecard.card import Scorecard
 
 
 def summary(card: Scorecard) -> str:
@@ -34,7 +32,7 @@ def as_text(card: Scorecard) -> str:
 
 
 def as_markdown(card: Scorecard) -> str:
-    from generator.render import render
+    from generator.documents.render import render
 
     return render("scorecard.md.j2", card=card, summary=summary(card)).rstrip("\n")
 

@@ -12,17 +12,17 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from generator import evidence
-from generator.blueprint.model import INFRASTRUCTURE_PURPOSES, Environment, Purpose
-from generator.build.contacts import ACCOUNT_PRINCIPAL
-from generator.build.steps import STACKSETS_PRINCIPAL
-from generator.build.types import ApiStep, Build
+from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
+from generator.checks.seed import RECOMMENDATIONS, Recommendation, exception_for
 from generator.checks.workloads import NON_PROD, PROD, account_kind
+from generator.documents.runbooks import ROOT_CREDENTIALS, root_credentials
 from generator.findings import Finding
+from generator.jsonio import compact_json
 from generator.model import ROOT, Organization, pascal
-from generator.output import compact_json
-from generator.runbooks import ROOT_CREDENTIALS, root_credentials
-from generator.seed import RECOMMENDATIONS, Recommendation, exception_for
+from generator.synth import evidence
+from generator.synth.contacts import ACCOUNT_PRINCIPAL
+from generator.synth.steps import STACKSETS_PRINCIPAL
+from generator.synth.types import ApiStep, Build
 
 
 class Status(StrEnum):

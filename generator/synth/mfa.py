@@ -17,15 +17,15 @@ from troposphere import Template
 from troposphere.config import ConfigRule, Source
 
 from generator.baseline import wants_hardware_mfa_rule
-from generator.build.organization import new_template
-from generator.build.stacksets import (
+from generator.model import Organization
+from generator.synth.organization import new_template
+from generator.synth.stacksets import (
     add_stackset,
     after_organization,
     deploy_parameters,
     every_member_account,
 )
-from generator.build.types import Build, Stack
-from generator.model import Organization
+from generator.synth.types import Build, Stack
 
 STACK = "mfa-detection"
 PREREQUISITE = "AWS Config must be recording in the account and home region"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.build.types import Build
-from generator.docs.chart import chart_of, mermaid
+from generator.documents.chart import chart_of, mermaid
+from generator.inheritance import FULL_AWS_ACCESS, scps_in_effect
 from generator.model import ROOT, Organization
-from generator.policies.inherited import FULL_AWS_ACCESS, scps_in_effect
+from generator.synth.types import Build
 
 README = "README.md"
 
@@ -42,7 +42,7 @@ class PolicyRow:
 
 
 def organization_readme(org: Organization, build: Build) -> dict[str, str]:
-    from generator.render import render
+    from generator.documents.render import render
 
     chart = chart_of(org)
     text = render(

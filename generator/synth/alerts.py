@@ -37,8 +37,9 @@ from generator.baseline import (
     alert_regions,
     plain_text,
 )
-from generator.build.organization import new_template
-from generator.build.stacksets import (
+from generator.model import Organization
+from generator.synth.organization import new_template
+from generator.synth.stacksets import (
     NAMED_IAM,
     account_id,
     add_stackset,
@@ -48,8 +49,7 @@ from generator.build.stacksets import (
     only_account,
     organization_id,
 )
-from generator.build.types import Build, Stack, StackSetOverride
-from generator.model import Organization
+from generator.synth.types import Build, Stack, StackSetOverride
 
 STACK = "root-activity"
 TOPIC_STACKSET = "root-activity-topic"

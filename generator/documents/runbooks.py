@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from generator import evidence
-from generator.blueprint.model import MfaPlan, RootAccess
-from generator.build.contacts import ACCOUNT_PRINCIPAL
-from generator.build.types import Build
+from generator.blueprint.schema import MfaPlan, RootAccess
 from generator.model import ROOT, Organization
+from generator.synth import evidence
+from generator.synth.contacts import ACCOUNT_PRINCIPAL
+from generator.synth.types import Build
 
 ROOT_CREDENTIALS = "runbooks/root-credentials.md"
 TESTS_LISTED = 4
@@ -60,7 +60,7 @@ def root_credentials(org: Organization, build: Build) -> dict[str, str]:
     plan = org.blueprint.root_access
     if plan is None:
         return {}
-    from generator.render import render
+    from generator.documents.render import render
 
     return {ROOT_CREDENTIALS: render("root-credentials.md.j2", **_context(org, build, plan))}
 

@@ -33,8 +33,9 @@ from generator.baseline import (
     delegated_admins,
     trail_account,
 )
-from generator.build.organization import new_template
-from generator.build.stacksets import (
+from generator.model import Organization
+from generator.synth.organization import new_template
+from generator.synth.stacksets import (
     account_id,
     add_stackset,
     after_organization,
@@ -42,9 +43,8 @@ from generator.build.stacksets import (
     only_account,
     organization_id,
 )
-from generator.build.types import ApiStep, Build, Stack
-from generator.build.types import account_id as account_token
-from generator.model import Organization
+from generator.synth.types import ApiStep, Build, Stack
+from generator.synth.types import account_id as account_token
 
 TRAIL_STACK = "organization-trail"
 BUCKET_STACKSET = "trail-bucket"

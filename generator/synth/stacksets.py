@@ -21,16 +21,13 @@ from troposphere.cloudformation import (
 )
 from troposphere.cloudformation import Parameter as StackSetParameter
 
-from generator.build import ids
-from generator.build.layout import assign
-from generator.build.types import ORGANIZATION_ID, ROOT_ID, Build, StackSetBody
+from generator.contract import stack_name
 from generator.model import ROOT, Organization, pascal
+from generator.synth import ids
+from generator.synth.layout import assign
+from generator.synth.types import ORGANIZATION_ID, ROOT_ID, Build, StackSetBody
 
 NAMED_IAM = "CAPABILITY_NAMED_IAM"
-
-
-def stackset_name(org: Organization, name: str) -> str:
-    return f"lzgen-{org.blueprint.organization.name}-{name}"
 
 
 def root_id(template: Template) -> Ref:
@@ -101,7 +98,7 @@ def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], n
     an instance) and off when it targets one account: auto-deployment works per OU, so it
     would also give an instance to every account later moved into that account's OU.
     """
-    from generator.output import compact_json
+    from generator.jsonio import compact_json
 
     stack, template = owner
     logical_id = pascal(name) + "StackSet"
@@ -109,7 +106,7 @@ def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], n
     whole_org = targets.properties.get("AccountFilterType") is None
     preferences = org.blueprint.stacksets.operation_preferences
     props: dict[str, Any] = {
-        "StackSetName": stackset_name(org, name),
+        "StackSetName": stack_name(org.blueprint.organization.name, name),
         "Description": description,
         "PermissionModel": "SERVICE_MANAGED",
         "CallAs": "SELF",

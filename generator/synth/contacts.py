@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.blueprint.model import AlternateContacts, Contact, ContactInformation
-from generator.build.types import ApiStep, Build, account_id
+from generator.blueprint.schema import AlternateContacts, Contact, ContactInformation
 from generator.model import Organization
+from generator.synth.types import ApiStep, Build, account_id
 
 ACCOUNT_PRINCIPAL = "account.amazonaws.com"
 IAM_PRINCIPAL = "iam.amazonaws.com"

@@ -10,8 +10,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator.build.types import ApiStep, Build
-from generator.output import MANIFEST, compact_json, stack_file, stackset_file
+from generator.contract import MANIFEST, stack_file, stackset_file
+from generator.jsonio import compact_json
+from generator.synth.types import ApiStep, Build
 
 
 @dataclass(frozen=True)

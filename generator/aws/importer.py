@@ -19,7 +19,7 @@ from ruamel.yaml.representer import SafeRepresenter
 
 from generator.aws.live import LiveOrganization, LivePolicy
 from generator.baseline import SERVICE_PRINCIPALS
-from generator.blueprint.model import Environment, Purpose
+from generator.blueprint.schema import Environment, Purpose
 from generator.model import ROOT, Organization
 
 EXEMPT_CONDITION = ("ArnNotLike", "aws:PrincipalARN")
@@ -126,7 +126,7 @@ def _canonical(document: dict[str, Any]) -> str:
 
 def tagging_section(document: dict[str, Any], targets: list[str]) -> dict[str, Any] | None:
     """The `tagging` section whose tag policy is exactly `document`, if there is one."""
-    from generator.blueprint.model import Tagging
+    from generator.blueprint.schema import Tagging
     from generator.policies.errors import PolicyParamError
     from generator.policies.strategy import tagging_document
 

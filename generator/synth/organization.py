@@ -7,10 +7,10 @@ from typing import Any
 from troposphere import AWSHelperFn, Parameter, Ref, Tags, Template
 from troposphere.organizations import Account, OrganizationalUnit, Policy
 
-from generator.build import ids
-from generator.build.layout import Assignment, account_stack, assign, ou_stack
-from generator.build.types import ROOT_ID, Build, Stack
 from generator.model import ROOT, Organization, logical_id
+from generator.synth import ids
+from generator.synth.layout import Assignment, account_stack, assign, ou_stack
+from generator.synth.types import ROOT_ID, Build, Stack
 
 API_TYPE = {"scp": "SERVICE_CONTROL_POLICY", "tag": "TAG_POLICY",
             "ai_opt_out": "AISERVICES_OPT_OUT_POLICY", "backup": "BACKUP_POLICY"}

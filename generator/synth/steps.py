@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from generator.build.organization import API_TYPE
-from generator.build.types import ApiStep, Build
 from generator.model import Organization
+from generator.synth.organization import API_TYPE
+from generator.synth.types import ApiStep, Build
 
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 

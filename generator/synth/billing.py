@@ -20,10 +20,10 @@ from troposphere.ce import AnomalyMonitor, AnomalySubscription
 from troposphere.ce import Subscriber as AnomalySubscriber
 from troposphere.iam import Policy, Role
 
-from generator.build.organization import new_template
-from generator.build.stacksets import NAMED_IAM, after_organization
-from generator.build.types import Build, Stack
 from generator.model import Organization, pascal
+from generator.synth.organization import new_template
+from generator.synth.stacksets import NAMED_IAM, after_organization
+from generator.synth.types import Build, Stack
 
 STACK = "billing"
 ROLE_NAME = "lzgen-billing-read-only"
