@@ -261,8 +261,9 @@ def test_refused_findings_point_into_the_blueprint(tmp_path: Path) -> None:
     case = next(c for c in CASES if c.name == "alias bomb (billion laughs)")
     code, printed, _ = run(case, tmp_path, tmp_path / "out")
     assert code == 2
-    # The bomb is the first anchor whose expansion passes the budget: l6 (9**7 nodes).
-    assert f"{tmp_path / 'blueprint.yaml'}:{HEADER.count(chr(10)) + 8}:" in printed
+    # The bomb is the first alias that takes the expansion past the budget (100,000 nodes):
+    # the second *l4 inside l5 (each adds 9**5 + ... nodes).
+    assert f"{tmp_path / 'blueprint.yaml'}:{HEADER.count(chr(10)) + 7}:" in printed
 
 
 def test_an_output_folder_of_other_files_is_left_alone(tmp_path: Path) -> None:

@@ -45,6 +45,11 @@ from generator.findings import Finding, KeyPath, Location, Severity
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_EXPANDED_NODES = 2_000_000
+# What aliases may add to a document, on top of what it writes out: a blueprint reuses a tag
+# set or a list of regions, it does not multiply itself. Counted over the parser's events before
+# anything is built (`_alias_budget_check`), so a 1 KB alias bomb costs nothing to refuse.
+MIN_ALIAS_BUDGET = 100_000
+ALIAS_BUDGET_PER_EVENT = 10
 MAX_LINE_CHARS = 1024 * 1024
 MAX_TEXT_CHARS = 65_536  # one string value: far beyond any name, ARN or description
 MAX_NUMBER_CHARS = 40
@@ -129,6 +134,7 @@ def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = No
     _check_lines_and_brackets(text, file)
     doc = Document(file=file, data=None, base_dir=base_dir or FsPath())
     events, stood_in = _parse(text, file)
+    _alias_budget_check(events, file)
     doc.data = _Builder(doc, events, stood_in).document()
     return doc
 
@@ -232,6 +238,36 @@ def _events(text: str, file: str, pure: bool) -> list[Event]:
             open_collections -= 1
         events.append(event)
     return events
+
+
+def _alias_budget_check(events: list[Event], file: str) -> None:
+    """Refuse, before building anything, a document whose aliases would expand to more nodes
+    than it writes out many times over. Each anchor's size (its nodes, with the aliases inside
+    it expanded) is known at its end event; an alias adds that size."""
+    budget = min(MAX_EXPANDED_NODES, max(MIN_ALIAS_BUDGET, ALIAS_BUDGET_PER_EVENT * len(events)))
+    sizes: dict[str, int] = {}
+    open_anchors: list[tuple[str | None, int]] = []
+    total = added = 0
+    for event in events:
+        if isinstance(event, AliasEvent):
+            size = sizes.get(str(event.anchor), 0)  # unknown or recursive: the builder says so
+            total, added = total + size, added + size
+            if added > budget:
+                raise _problem(file, event.start_mark.line + 1, event.start_mark.column + 1,
+                               f"aliases expand to more than {budget:,} nodes beyond what the "
+                               "file writes out (an alias bomb?)",
+                               "write the values out instead of nesting aliases")
+        elif isinstance(event, NodeEvent):
+            total += 1
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, CollectionStartEvent):
+                open_anchors.append((None if anchor is None else str(anchor), total - 1))
+            elif anchor is not None:
+                sizes[str(anchor)] = 1
+        elif isinstance(event, CollectionEndEvent):
+            name, start = open_anchors.pop()
+            if name is not None:
+                sizes[name] = total - start
 
 
 def _too_deep(file: str, mark: Any) -> BlueprintError:

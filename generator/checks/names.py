@@ -10,7 +10,6 @@ from generator.findings import Finding, KeyPath, Severity
 from generator.model import Organization, logical_id
 
 _API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"
-_SEED_EMAIL = "seed: Account and credentials / Use a group email address for root accounts"
 _EMAIL_LOCAL_FORBIDDEN = set(" \t\"'()<>[]:;,\\|%&")
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _ROLE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)  # IAM names are ASCII
@@ -43,7 +42,8 @@ def _emails(org: Organization) -> list[tuple[KeyPath, str, str]]:
     return sorted(result, key=lambda entry: org.locate(entry[0]).line)
 
 
-@rule("LZ105", "Root emails are valid, unique and on the business domain", _SEED_EMAIL)
+@rule("LZ105", "Root emails are valid, unique and on the business domain",
+      fixture="duplicate-email.yaml", seed="SEED-6.1", cites=("SEED-6.2",))
 def root_emails(r: Rule, org: Organization) -> Iterable[Finding]:
     domain = org.blueprint.organization.email_domain.lower()
     owners: dict[str, str] = {}
@@ -68,7 +68,7 @@ def root_emails(r: Rule, org: Organization) -> Iterable[Finding]:
                             f"e.g. aws-{owner}@{domain}", Severity.WARNING)
 
 
-@rule("LZ106", "Names fit AWS's formats", _API)
+@rule("LZ106", "Names fit AWS's formats", _API, fixture="account-name-too-long.yaml")
 def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
     management = org.blueprint.organization.management_account
     for path, name in [(("organization", "management_account", "name"), management.name),
@@ -94,7 +94,9 @@ def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
                         "management account's name", "give the member account another name")
 
 
-@rule("LZ107", "Regions are real region names", "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html")
+@rule("LZ107", "Regions are real region names",
+      "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html",
+      fixture="region-typo.yaml")
 def regions(r: Rule, org: Organization) -> Iterable[Finding]:
     settings = org.blueprint.organization
     for index, region in enumerate(settings.regions):
@@ -111,7 +113,9 @@ def regions(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ108", "Names give distinct CloudFormation logical IDs",
-      "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html")
+      "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+      "resources-section-structure.html",
+      fixture="logical-id-clash.yaml")
 def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
     groups: list[tuple[str, list[tuple[KeyPath, str]]]] = [
         ("Account", [(("accounts", n), n) for n in org.accounts]),

@@ -25,7 +25,8 @@ def target_path(org: Organization, key: str) -> KeyPath:
     return ("organization",)
 
 
-@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source)
+@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source,
+      fixture="ous-six-deep.yaml")
 def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
     depth_limit = org.quotas["ou_depth"]
     for ou in org.ous.values():
@@ -47,7 +48,7 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ111", "Policies attached to one target stay within the quota",
-      DEFAULTS["scp_per_target"].source)
+      DEFAULTS["scp_per_target"].source, fixture="eleven-scps.yaml")
 def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
     for key, names in org.attachments.items():
         for policy_type, quota_name in _TYPE_QUOTA.items():
@@ -78,7 +79,8 @@ def _allows_something(org: Organization, key: str) -> bool:
     return False
 
 
-@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL)
+@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL,
+      fixture="lockout.yaml")
 def scp_allow_path(r: Rule, org: Organization) -> Iterable[Finding]:
     if not org.blueprint.full_aws_access.detach:
         return
