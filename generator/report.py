@@ -36,7 +36,6 @@ def as_json(findings: Sequence[Finding]) -> str:
 
 def as_sarif(findings: Sequence[Finding]) -> str:
     from generator import __version__
-
     from generator.checks import RULES
 
     results = []

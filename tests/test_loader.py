@@ -88,7 +88,7 @@ def test_alias_bomb_is_counted_before_anything_is_built(
         parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Issue 14: a 400-byte bomb took 19 s and 800 MB, the budget being counted while copying.
     # Now the budget is counted over the parser's events: nothing is built or copied.
-    import generator.blueprint.loader as loader
+    from generator.blueprint import loader
 
     def never(*args: object, **kwargs: object) -> None:
         raise AssertionError("the bomb was expanded")

@@ -126,8 +126,8 @@ def mfa_storage(r: Rule, org: Organization) -> Iterable[Finding]:
                         "by different people or tools")
 
 
-@rule("LZ208", "The recovery phone is stored apart and its bill has an owner", severity=Severity.WARNING,
-      fixture="root-phone-with-mfa.yaml", seed="SEED-5.2", cites=("SEED-5.3",))
+@rule("LZ208", "The recovery phone is stored apart and its bill has an owner",
+      severity=Severity.WARNING, fixture="root-phone-with-mfa.yaml", seed="SEED-5.2", cites=("SEED-5.3",))
 def recovery_phone(r: Rule, org: Organization) -> Iterable[Finding]:
     plan = plan_to_check(org)
     if plan is None:

@@ -101,8 +101,8 @@ def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Findi
                             "so that production controls apply to it")
 
 
-@rule("LZ225", "Top-level OUs follow business purpose, not reporting structure", severity=Severity.WARNING,
-      fixture="department-ous.yaml", seed="SEED-8.1")
+@rule("LZ225", "Top-level OUs follow business purpose, not reporting structure",
+      severity=Severity.WARNING, fixture="department-ous.yaml", seed="SEED-8.1")
 def reporting_structure(r: Rule, org: Organization) -> Iterable[Finding]:
     for ou in org.children_of(ROOT):
         if re.sub(r"[^a-z]", "", ou.name.lower()) not in DEPARTMENTS:
