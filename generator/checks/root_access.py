@@ -127,7 +127,8 @@ def mfa_storage(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ208", "The recovery phone is stored apart and its bill has an owner",
-      severity=Severity.WARNING, fixture="root-phone-with-mfa.yaml", seed="SEED-5.2", cites=("SEED-5.3",))
+      severity=Severity.WARNING, fixture="root-phone-with-mfa.yaml", seed="SEED-5.2",
+      cites=("SEED-5.3",))
 def recovery_phone(r: Rule, org: Organization) -> Iterable[Finding]:
     plan = plan_to_check(org)
     if plan is None:
