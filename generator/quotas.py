@@ -1,5 +1,6 @@
-"""Every AWS limit lzgen enforces, in one table. A blueprint may override any of them under
-`quotas:` (for instance after AWS raised a quota for the organization)."""
+"""Every AWS limit lzgen enforces, in one table. A blueprint may lower any of them under
+`quotas:` (to keep headroom), and raise only those AWS lets an organization raise through
+Service Quotas (none of the limits below: they are fixed maximums, checked by LZ113)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ class Quota:
     value: int
     what: str
     source: str
+    raisable: bool = False  # whether AWS raises it for an organization on request
 
 
 _ORG_QUOTAS = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html"

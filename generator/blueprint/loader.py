@@ -97,15 +97,47 @@ def read_text(path: FsPath) -> str:
                          "check the path and its permissions") from exc
     except ValueError as exc:  # a NUL character in the path
         raise UsageError(f"{path}: not a usable path ({exc})", "check the path") from exc
-    if b"\x00" in raw:
-        raise _problem(str(path), 1, 1, "file contains NUL bytes: it is binary, not YAML",
-                       "pass the blueprint's YAML file")
+    encoding, marked = yaml_encoding(raw)
     try:
-        return raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _problem(str(path), line, 1, f"file is not UTF-8 (byte {exc.start})",
-                       "save the blueprint as UTF-8") from exc
+        if encoding != "utf-8" and not marked:  # NUL bytes, but not text in UTF-16 or 32
+            raise _binary(path) from exc
+        line = raw[: exc.start].count("\n".encode(encoding)) + 1
+        raise _problem(str(path), line, 1, f"file is not {encoding.upper()} (byte "
+                       f"{exc.start})", "save the blueprint as UTF-8") from exc
+    if "\x00" in text:
+        raise _binary(path)
+    return text.removeprefix("\ufeff")
+
+
+def _binary(path: FsPath) -> BlueprintError:
+    return _problem(str(path), 1, 1, "file contains NUL characters: it is binary, not YAML",
+                    "pass the blueprint's YAML file")
+
+# YAML 1.2 (section 5.2, "Character Encodings") lets a stream be UTF-8, UTF-16 or UTF-32, and
+# tells them apart by a byte order mark or by where the NUL bytes of the first character fall.
+_ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"),
+              (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"))
+
+
+def yaml_encoding(raw: bytes) -> tuple[str, bool]:
+    """The encoding of a YAML stream as the YAML spec detects it (UTF-8 by default), and
+    whether a byte order mark said so."""
+    for mark, encoding in _ENCODINGS:
+        if raw.startswith(mark):
+            return encoding, True
+    head = raw[:4]
+    guessed = "utf-8"
+    if len(head) == 4 and head[:3] == b"\x00\x00\x00":
+        guessed = "utf-32-be"
+    elif len(head) == 4 and head[1:] == b"\x00\x00\x00":
+        guessed = "utf-32-le"
+    elif len(head) >= 2 and head[0] == 0:
+        guessed = "utf-16-be"
+    elif len(head) >= 2 and head[1] == 0:
+        guessed = "utf-16-le"
+    return guessed, False
 
 
 def _read_bytes(path: FsPath) -> bytes:
@@ -122,8 +154,29 @@ def _read_bytes(path: FsPath) -> bytes:
         size = max(path.stat().st_size, len(raw))
         raise _problem(str(path), 1, 1,
                        f"file is {size:,} bytes; blueprints are limited to {MAX_FILE_BYTES:,}",
-                       "split policy documents into JSON files next to the blueprint")
+                       _oversize_hint(raw))
     return raw
+
+
+_TOP_LEVEL_KEY = re.compile(rb"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+_SHRINK = {
+    "policies": "move policy documents into JSON files next to the blueprint (file: ...)",
+    "accounts": "write each account on one line ({email: ..., ou: ...}), leave out values "
+                "that repeat the defaults, and drop comments",
+}
+
+
+def _oversize_hint(raw: bytes) -> str:
+    """Name the top-level section that makes a file too big, and how to shrink it."""
+    starts = [(m.start(), m.group(1).decode("ascii")) for m in _TOP_LEVEL_KEY.finditer(raw)]
+    sizes: dict[str, int] = {}
+    for (start, name), (end, _) in zip(starts, [*starts[1:], (len(raw), "")], strict=True):
+        sizes[name] = sizes.get(name, 0) + end - start
+    if not sizes:
+        return "shrink the file: drop comments and write values in flow style"
+    biggest = max(sizes, key=lambda name: sizes[name])
+    how = _SHRINK.get(biggest, "shrink it: drop comments and write values in flow style")
+    return f"'{biggest}:' takes {sizes[biggest]:,} bytes of it; {how}"
 
 
 def load_file(path: FsPath) -> Document:

@@ -169,7 +169,10 @@ class CentralizedRootAccess(Strict):
 class RootAccess(Strict):
     """The root user procedures of every account (seed: Account and credentials)."""
 
-    start_date: date = Field(description="First access test; later dates count from it.")
+    # Bounded so that every test date the runbook lists is a date Python can hold (issue 14:
+    # 9999-12-01 crashed the runbook with "year 10000 is out of range").
+    start_date: date = Field(le=date(2999, 12, 31),
+                             description="First access test; later dates count from it.")
     test_interval_months: int = Field(default=3, ge=1, le=12,
                                       description="Months between access tests (3: quarterly).")
     vault: Vault

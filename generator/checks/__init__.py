@@ -9,6 +9,7 @@ from generator.checks import (  # noqa: F401
     exceptions,
     loading,
     names,
+    overrides,
     policies,
     references,
     root_access,

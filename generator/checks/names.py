@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, KeyPath, Severity
@@ -15,6 +17,23 @@ _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _ROLE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)  # IAM names are ASCII
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _PERSONAL = re.compile(r"^[a-z]+[._][a-z]+$")
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> dict[str, str]:
+    """Region name -> partition, from botocore's endpoint data (no hand-kept list: a region AWS
+    opens reaches lzgen with a botocore upgrade)."""
+    from botocore.loaders import create_loader
+
+    endpoints = create_loader().load_data("endpoints")
+    return {region: partition["partition"] for partition in endpoints["partitions"]
+            for region in partition["regions"]}
+
+
+def _nearest_region(region: str, known: dict[str, str]) -> str:
+    close = difflib.get_close_matches(region, sorted(known), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return hint + "if AWS opened this region after your botocore release, upgrade boto3"
 
 
 def email_problem(email: str) -> str:
@@ -99,10 +118,20 @@ def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
       fixture="region-typo.yaml")
 def regions(r: Rule, org: Organization) -> Iterable[Finding]:
     settings = org.blueprint.organization
+    known = known_regions()
     for index, region in enumerate(settings.regions):
         if not _REGION.match(region):
             yield r.finding(org, ("organization", "regions", index),
                             f"'{region}' is not a region name", "write names like eu-west-1")
+        elif region not in known:
+            yield r.finding(org, ("organization", "regions", index), f"'{region}' is not an "
+                            "AWS region (not in the region list of the installed botocore)",
+                            _nearest_region(region, known))
+    partitions = {known[region] for region in settings.regions if region in known}
+    if len(partitions) > 1:
+        yield r.finding(org, ("organization", "regions"), "the regions belong to different "
+                        f"partitions ({', '.join(sorted(partitions))}); an organization lives in "
+                        "one partition", "list regions of one partition only")
     if len(set(settings.regions)) != len(settings.regions):
         yield r.finding(org, ("organization", "regions"), "a region is listed twice",
                         "list each region once")

@@ -87,8 +87,12 @@ def scp_allow_path(r: Rule, org: Organization) -> Iterable[Finding]:
     blocked = {k for k in [ROOT, *(f"ou:{p}" for p in org.ous),
                            *(f"account:{a}" for a in org.accounts)]
                if not _allows_something(org, k)}
+    detach = org.blueprint.full_aws_access.detach
     for key in sorted(blocked):
-        yield r.finding(org, target_path(org, key), f"{key} has FullAWSAccess detached and no "
+        # The root is written nowhere: point at the line that detaches FullAWSAccess from it.
+        where = (("full_aws_access", "detach", detach.index(key))
+                 if key == ROOT and key in detach else target_path(org, key))
+        yield r.finding(org, where, f"{key} has FullAWSAccess detached and no "
                         "other SCP that allows anything: every account at or below it would be "
                         "locked out", "attach an SCP with an Allow statement (for example the "
                         "built-in 'full-aws-access') or keep FullAWSAccess")
