@@ -168,9 +168,19 @@ def init_blueprint(path: Path, answers: Answers, *, force: bool = False) -> str:
 
 
 def schema() -> dict[str, Any]:
+    """The blueprint's JSON Schema, with the built-in policies' names as an enum (the model
+    keeps `builtin` a string, so that a wrong name gets LZ103's did-you-mean)."""
     from generator.blueprint.schema import json_schema
+    from generator.policies.library import BUILTINS
+    from generator.quotas import DEFAULTS
 
-    return json_schema()
+    document = json_schema()
+    builtin = document["$defs"]["Policy"]["properties"]["builtin"]
+    for branch in builtin.get("anyOf", [builtin]):
+        if branch.get("type") == "string":
+            branch["enum"] = sorted(BUILTINS)
+    document["properties"]["quotas"]["propertyNames"] = {"enum": sorted(DEFAULTS)}
+    return document
 
 
 @dataclass(frozen=True)
