@@ -170,7 +170,8 @@ def _oversize_hint(raw: bytes) -> str:
     """Name the top-level section that makes a file too big, and how to shrink it."""
     starts = [(m.start(), m.group(1).decode("ascii")) for m in _TOP_LEVEL_KEY.finditer(raw)]
     sizes: dict[str, int] = {}
-    for (start, name), (end, _) in zip(starts, [*starts[1:], (len(raw), "")], strict=True):
+    ends = [start for start, _ in starts[1:]] + [len(raw)]
+    for (start, name), end in zip(starts, ends[:len(starts)], strict=True):
         sizes[name] = sizes.get(name, 0) + end - start
     if not sizes:
         return "shrink the file: drop comments and write values in flow style"

@@ -6,6 +6,7 @@ import difflib
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, KeyPath, Severity
@@ -21,11 +22,17 @@ _PERSONAL = re.compile(r"^[a-z]+[._][a-z]+$")
 
 @lru_cache(maxsize=1)
 def known_regions() -> dict[str, str]:
-    """Region name -> partition, from botocore's endpoint data (no hand-kept list: a region AWS
-    opens reaches lzgen with a botocore upgrade)."""
-    from botocore.loaders import create_loader
+    """Region name -> partition, from the endpoint data botocore ships (no hand-kept list: a
+    region AWS opens reaches lzgen with a botocore upgrade). The JSON file is read without
+    importing botocore, which only generator/aws imports."""
+    import importlib.util
+    import json
 
-    endpoints = create_loader().load_data("endpoints")
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        return {}
+    data = Path(spec.origin).parent / "data" / "endpoints.json"
+    endpoints = json.loads(data.read_text(encoding="utf-8"))
     return {region: partition["partition"] for partition in endpoints["partitions"]
             for region in partition["regions"]}
 
@@ -123,7 +130,7 @@ def regions(r: Rule, org: Organization) -> Iterable[Finding]:
         if not _REGION.match(region):
             yield r.finding(org, ("organization", "regions", index),
                             f"'{region}' is not a region name", "write names like eu-west-1")
-        elif region not in known:
+        elif known and region not in known:
             yield r.finding(org, ("organization", "regions", index), f"'{region}' is not an "
                             "AWS region (not in the region list of the installed botocore)",
                             _nearest_region(region, known))
