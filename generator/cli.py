@@ -399,6 +399,23 @@ def _ask(defaults: Answers, *, ask_regions: bool) -> Answers:
                    shape=starter.Shape(shape))
 
 
+@app.command(cls=_Command, epilog=_example("lzgen rules", "lzgen rules --format json"))
+def rules(
+    fmt: Annotated[CardFormat, typer.Option("--format", "-f", help="text, markdown (the docs' "
+                                            "rule reference) or json.",
+                                            metavar="text|markdown|json")] = CardFormat.text,
+) -> int:
+    """List every rule a finding can carry: id, severity, seed recommendation and title."""
+    from generator.documents import reference
+
+    if fmt is CardFormat.json:
+        print(json.dumps(reference.rules_data(), indent=2, sort_keys=True))
+    else:
+        text = reference.rules_markdown() if fmt is CardFormat.markdown else reference.rules_text()
+        sys.stdout.write(text)
+    return ExitCode.OK
+
+
 @app.command(cls=_Command, epilog=_example("lzgen schema > blueprint.schema.json"))
 def schema() -> int:
     """Print the blueprint's JSON Schema (for editors and CI)."""

@@ -29,7 +29,20 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_every_command_is_listed() -> None:
     assert {"init", "generate", "validate", "check", "diff", "import", "drift", "schema",
-            "deploy", "emulator"} <= set(COMMANDS)
+            "rules", "deploy", "emulator"} <= set(COMMANDS)
+
+
+def test_rules_lists_the_registry(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from generator.checks import RULES
+    from generator.documents.reference import rules_markdown
+
+    text = help_of(["rules"], capsys)
+    assert [line.split()[0] for line in text.splitlines()] == sorted(RULES)
+    assert help_of(["rules", "--format", "markdown"], capsys) == rules_markdown()
+    listed = json.loads(help_of(["rules", "-f", "json"], capsys))
+    assert {r["id"] for r in listed} == set(RULES)
 
 
 def test_main_help_offers_completion_and_short_help(capsys: pytest.CaptureFixture[str]) -> None:

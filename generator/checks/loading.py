@@ -13,7 +13,7 @@ _SCHEMA = "https://lzgen.dev/reference/blueprint/"
 _POLICY_TYPES = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
                  "orgs_manage_policies.html")
 
-raised_elsewhere("LZ001", "The blueprint is readable YAML: UTF-8, no duplicate keys, tags or "
+raised_elsewhere("LZ001", "The blueprint is readable YAML text: no duplicate keys, tags or "
                  "alias bombs, within the size limit", _YAML, fixture="duplicate-key.yaml")
 raised_elsewhere("LZ002", "The blueprint follows the schema: no unknown or missing keys, "
                  "values of the right type", _SCHEMA, fixture="unknown-key.yaml")

@@ -65,6 +65,21 @@ def rules_markdown() -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def rules_text() -> str:
+    """One line per rule, for a terminal: id, severity, seed link and title."""
+    ordered = sorted(RULES.values(), key=lambda r: r.id)
+    return "\n".join(f"{r.id}  {r.severity.value:<7}  {r.seed or '-':<9}  {r.title}"
+                     for r in ordered) + "\n"
+
+
+def rules_data() -> list[dict[str, object]]:
+    """The registry as plain data (`lzgen rules --format json`)."""
+    return [{"id": r.id, "title": r.title, "severity": r.severity.value, "source": r.source,
+             "seed": r.seed, "cites": list(r.cites), "docs": r.docs_url,
+             "fixture": f"tests/fixtures/bad/{r.fixture}", "stage": r.stage}
+            for r in sorted(RULES.values(), key=lambda r: r.id)]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     text = rules_markdown()
