@@ -123,3 +123,9 @@ def test_init_blueprints_lint_clean(tmp_path: Path, shape: Shape) -> None:
     path = tmp_path / "blueprint.yaml"
     api.init_blueprint(path, Answers(shape=shape))
     assert [f.render() for f in api.generate(path, tmp_path / "out").findings] == []
+
+
+def test_the_command_line_offers_every_shape() -> None:
+    from generator import cli
+
+    assert [s.value for s in cli.Shape] == [s.value for s in Shape]
