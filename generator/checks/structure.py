@@ -33,7 +33,7 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
         if ou.depth > depth_limit:
             yield r.finding(org, ou.yaml_path, f"OU '{ou.path}' is nested {ou.depth} levels deep; "
                             f"AWS allows {depth_limit} below the root",
-                            "move it up the tree (or raise quotas.ou_depth if AWS raised it)")
+                            "move it up the tree: AWS raises this limit for nobody")
         if "/" in ou.name:
             yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' contains '/'",
                             "'/' separates OU paths; use another character")
@@ -44,7 +44,7 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
     if len(org.ous) > org.quotas["ous"]:
         yield r.finding(org, ("organizational_units",),
                         f"{len(org.ous)} OUs exceed the quota of {org.quotas['ous']}",
-                        "merge OUs, or raise quotas.ous after AWS raised it")
+                        "merge OUs: AWS raises this limit for nobody")
 
 
 @rule("LZ111", "Policies attached to one target stay within the quota",
