@@ -10,8 +10,10 @@ from generator.findings import Finding
 from generator.model import Organization
 from generator.quotas import DEFAULTS
 
-# "Quotas and service limits" (Organizations User Guide) gives OU nesting, policy sizes, policies
-# per target and tags per entity as maximums; only the account count is raised on request.
+# "Quotas and service limits" (Organizations User Guide,
+# https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html) gives OU
+# nesting, policy sizes, policies per target and tags per entity as maximums; it says the
+# account count can be raised on request (lzgen sets no account limit).
 # CloudFormation's template limits are fixed too (CloudFormation User Guide, "Understand
 # CloudFormation quotas").
 _ORG_QUOTAS = DEFAULTS["ou_depth"].source

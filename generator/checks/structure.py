@@ -44,7 +44,7 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
     if len(org.ous) > org.quotas["ous"]:
         yield r.finding(org, ("organizational_units",),
                         f"{len(org.ous)} OUs exceed the quota of {org.quotas['ous']}",
-                        "merge OUs: AWS raises this limit for nobody")
+                        "merge OUs, or raise quotas.ous after AWS raised it")
 
 
 @rule("LZ111", "Policies attached to one target stay within the quota",
