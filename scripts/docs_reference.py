@@ -45,7 +45,7 @@ def _code(value: object) -> str:
     return f"`{text}`"
 
 
-def _type_of(node: Schema) -> str:  # noqa: PLR0911 (one return per JSON Schema form)
+def _type_of(node: Schema) -> str:
     """A short, readable type for a schema node; links for named definitions."""
     if "$ref" in node:
         name = _ref_name(node["$ref"])
