@@ -88,12 +88,12 @@ def _constraints(node: Schema) -> list[str]:
 
 
 def _description(node: Schema, resolve: Callable[[str], Schema]) -> str:
-    text = node.get("description", "")
+    text = str(node.get("description", ""))
     if not text and "$ref" in node:
-        text = resolve(node["$ref"]).get("description", "")
+        text = str(resolve(node["$ref"]).get("description", ""))
     for option in node.get("anyOf", []):
         if not text and "$ref" in option:
-            text = resolve(option["$ref"]).get("description", "")
+            text = str(resolve(option["$ref"]).get("description", ""))
     return text
 
 
