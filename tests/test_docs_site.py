@@ -55,7 +55,7 @@ def _options() -> dict[str, frozenset[str]]:
     return found
 
 
-_INVOCATION = re.compile(r"\blzgen(?:\s+([a-z]+))?((?:[ \t]+[^\s`|;&)]+)*)")
+_INVOCATION = re.compile(r"\blzgen(?:\s+([A-Za-z]+))?((?:[ \t]+[^\s`|;&)]+)*)")
 
 
 def _invocations(text: str) -> Iterator[tuple[str, list[str]]]:
@@ -63,7 +63,8 @@ def _invocations(text: str) -> Iterator[tuple[str, list[str]]]:
     for match in _INVOCATION.finditer(text):
         command, rest = match.group(1) or "", match.group(2)
         if command and command not in _options():
-            # Words after "lzgen" that are no command: prose ("lzgen writes"), output lines.
+            # Words after "lzgen" that are no command: prose ("lzgen writes"), output lines,
+            # placeholders ("lzgen COMMAND --help").
             continue
         options = [token.split("=", 1)[0] for token in rest.split()
                    if re.fullmatch(r"--?[a-z][a-z-]*(=\S*)?", token)]
@@ -99,6 +100,7 @@ def test_the_option_check_catches_a_wrong_option() -> None:
         ("deploy", ["--yes", "--force"])]
     assert "--force" not in _options()["deploy"]
     assert list(_invocations("lzgen writes output/")) == []
+    assert list(_invocations("lzgen COMMAND --option")) == []
 
 
 def test_generated_reference_pages_are_current() -> None:
