@@ -1,7 +1,7 @@
 """Properties of the whole pipeline, over random valid blueprints (tests/strategies.py).
 
 Example counts (CI profile; x10 under LZGEN_HYPOTHESIS_PROFILE=thorough) are in each test's
-`examples(...)`; the README's "Testing" section lists them.
+`examples(...)`; docs/development/testing.md lists them.
 """
 
 from __future__ import annotations
