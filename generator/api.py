@@ -251,8 +251,8 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
     live = read_live(gateway)
     actual = live_organization(live, org)
-    changes, matches = compare_organization(org, actual)
+    changes, matches = compare_organization(org, actual, live=True)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
     return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
-                tuple(effective), (), chart)
+                tuple(effective), (), chart, command="lzgen drift")

@@ -18,7 +18,7 @@ from typing import Any
 from ruamel.yaml.representer import SafeRepresenter
 
 from generator.aws.live import LiveOrganization, LivePolicy
-from generator.baseline import SERVICE_PRINCIPALS
+from generator.baseline import SERVICE_PRINCIPALS, trail_account
 from generator.blueprint.schema import Environment, Purpose
 from generator.model import ROOT, Organization
 
@@ -459,6 +459,11 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
             if hasattr(getattr(blueprint, section), "model_dump") \
             else getattr(blueprint, section)
     services = data.setdefault("services", {})
+    if trail_account(base) is not None and blueprint.services.cloudtrail is None \
+            and services.get("cloudtrail") == {}:
+        # The organization trail turns on trusted access for CloudTrail by itself
+        # (generator/synth/services.py): the blueprint means it without a `services.cloudtrail`.
+        del services["cloudtrail"]
     if blueprint.services.organization_trail is not None:
         services["organization_trail"] = blueprint.services.organization_trail.model_dump(
             mode="json")

@@ -58,14 +58,16 @@ class Matches:
         return path if path == ROOT else self.ous.get(path, path)
 
 
-def compare_organization(base: Organization | None,
-                         head: Organization) -> tuple[list[Change], Matches]:
+def compare_organization(base: Organization | None, head: Organization, *,
+                         live: bool = False) -> tuple[list[Change], Matches]:
+    """BASE -> HEAD; `live`: HEAD is the organization as it is (`lzgen drift`), so what
+    HEAD has and BASE lacks was made outside lzgen, not something CloudFormation will do."""
     matches = Matches()
     changes = _settings(base, head)
     changes += _ous(base, head, matches)
     _match_accounts(base, head, matches)
     _match_policies(base, head, matches)
-    changes += _accounts(base, head, matches)
+    changes += _accounts(base, head, matches, live)
     changes += _policies(base, head, matches)
     changes += _full_aws_access(base, head, matches)
     changes += _sections(base, head)
@@ -260,7 +262,8 @@ def _match_accounts(base: Organization | None, head: Organization, matches: Matc
             matches.accounts[old] = new
 
 
-def _accounts(base: Organization | None, head: Organization, matches: Matches) -> list[Change]:
+def _accounts(base: Organization | None, head: Organization, matches: Matches,
+              live: bool = False) -> list[Change]:
     before = base.accounts if base else {}
     after = head.accounts
     removed = sorted(before.keys() - after.keys())
@@ -271,20 +274,34 @@ def _accounts(base: Organization | None, head: Organization, matches: Matches) -
             changes += _account_changes(base, head, old, new, matches)
     for old in removed:
         if old not in matches.accounts:
-            changes.append(Change(
-                "account", "removed", old, f"account {old} removed", Risk.DESTRUCTIVE,
-                "the account is NOT closed (DeletionPolicy Retain): it leaves CloudFormation's "
-                f"management and stays in OU {before[old].ou} with whatever applies there; "
-                "close it in AWS Organizations if that is the intent"))
+            changes.append(_account_removed(old, before[old].ou, live))
     renamed_to = set(matches.accounts.values())
     for new in added:
         if new not in renamed_to:
             account = after[new]
             changes.append(Change(
                 "account", "added", new, f"account {new} added in OU {account.ou}",
-                Risk.ROUTINE, f"CloudFormation creates a new AWS account with root email "
-                              f"{account.email}"))
+                Risk.ROUTINE, _HAND_MADE.format(email=account.email) if live else
+                f"CloudFormation creates a new AWS account with root email {account.email}"))
     return changes
+
+
+_HAND_MADE = ("the account (root email {email}) is in the organization but not in the "
+              "blueprint: it was created or invited outside lzgen, which does not manage it; "
+              "add it to the blueprint (then `lzgen deploy --adopt`), or close it")
+
+
+def _account_removed(name: str, ou: str, live: bool) -> Change:
+    if live:
+        return Change("account", "removed", name, f"account {name} not in the organization",
+                      Risk.DESTRUCTIVE, "the blueprint's account is not among the "
+                      "organization's accounts (by name or root email): it was removed or "
+                      "closed outside lzgen, or renamed and re-addressed at once by hand")
+    return Change(
+        "account", "removed", name, f"account {name} removed", Risk.DESTRUCTIVE,
+        "the account is NOT closed (DeletionPolicy Retain): it leaves CloudFormation's "
+        f"management and stays in OU {ou} with whatever applies there; "
+        "close it in AWS Organizations if that is the intent")
 
 
 def _account_changes(base: Organization, head: Organization, old: str, new: str,

@@ -1,0 +1,74 @@
+"""Day two on the emulator, each flow from a fresh organization: drift wording and like-with-
+like comparison; accounts renamed, re-addressed, suspended and closed in place; and deploy
+converging changes made by hand."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from generator import api
+from generator.diff.writers import as_text
+from tests.emulator import Emulator
+from tests.helpers import BLUEPRINTS
+from tests.test_deploy_e2e import Run, generate
+
+pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
+
+MINIMAL = BLUEPRINTS / "minimal.yaml"
+
+
+def blueprint(tmp_path: Path, edit: Any = None, name: str = "tiny.yaml") -> Path:
+    """blueprints/minimal.yaml with an organization trail, changed by `edit(data)`."""
+    yaml = YAML()
+    data = yaml.load(MINIMAL.read_text())
+    data["services"] = {"organization_trail": {}}
+    if edit is not None:
+        edit(data)
+    path = tmp_path / name
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
+    return path
+
+
+def deploy(emulator: Emulator, path: Path, out: Path, **settings: Any) -> Run:
+    run = Run(emulator)
+    run(generate(path, out), **settings)
+    return run
+
+
+def accounts_by_name(emulator: Emulator) -> dict[str, dict[str, Any]]:
+    listed = emulator.client("organizations").list_accounts()["Accounts"]
+    return {a["Name"]: a for a in listed}
+
+
+# -- drift ---------------------------------------------------------------------------------------
+
+
+def test_drift_after_a_clean_deploy_is_empty_and_says_drift(
+        emulator: Emulator, tmp_path: Path) -> None:
+    path = blueprint(tmp_path)
+    run = deploy(emulator, path, tmp_path / "out")
+
+    result = api.drift(path, api.DeploySettings(), gateway=run.gateway)
+
+    assert result.changes == (), as_text(result)  # no false "services: cloudtrail changed"
+    assert as_text(result).startswith("lzgen drift: ")
+
+
+def test_drift_names_an_account_made_by_hand_as_such(emulator: Emulator,
+                                                     tmp_path: Path) -> None:
+    path = blueprint(tmp_path)
+    run = deploy(emulator, path, tmp_path / "out")
+    emulator.client("organizations").create_account(AccountName="shadow-it",
+                                                    Email="aws-shadow-it@tiny.example")
+
+    result = api.drift(path, api.DeploySettings(), gateway=run.gateway)
+
+    [change] = result.changes
+    assert (change.action, change.subject) == ("added", "shadow-it")
+    assert "outside lzgen" in change.reason
+    assert "CloudFormation creates" not in as_text(result)
