@@ -106,7 +106,11 @@ def _account_stack(org: Organization, layout: Assignment, stack: str,
     for name in names:
         spec = org.accounts[name]
         logical = logical_id("Account", name)
-        props: dict[str, Any] = {"AccountName": name, "Email": spec.email,
+        # AccountName and Email cannot change on an existing account (the resource's
+        # create-only properties): the template keeps the values it was created with, and
+        # renames and email changes go through the Account API (generator/synth/accounts.py).
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html
+        props: dict[str, Any] = {"AccountName": name, "Email": spec.template_email(),
                                  "ParentIds": [refs.ou(spec.ou)], "RoleName": spec.role_name}
         if spec.tags:
             props["Tags"] = tags(spec.tags)
