@@ -164,6 +164,7 @@ class DeploySettings:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     adopt: bool = False
+    email_codes: dict[str, str] = field(default_factory=dict)  # account -> one-time code
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -182,7 +183,8 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt,
+                            email_codes=tuple(sorted(settings.email_codes.items())))
     return Deployer(manifest, gateway, ui, options).run()
 
 
