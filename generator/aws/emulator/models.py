@@ -84,7 +84,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, services
+from . import accounts, engine, services
 
 logger = logging.getLogger(__name__)
 
@@ -803,6 +803,7 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    accounts.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -819,3 +820,4 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    accounts.reset_state()
