@@ -11,6 +11,7 @@ import pytest
 from ruamel.yaml import YAML
 
 from generator import api
+from generator.diff.sources import Source
 from generator.diff.writers import as_text
 from tests.emulator import Emulator
 from tests.helpers import BLUEPRINTS
@@ -72,3 +73,58 @@ def test_drift_names_an_account_made_by_hand_as_such(emulator: Emulator,
     assert (change.action, change.subject) == ("added", "shadow-it")
     assert "outside lzgen" in change.reason
     assert "CloudFormation creates" not in as_text(result)
+
+
+def test_drift_header_in_every_format() -> None:
+    from generator.diff import Diff
+    from generator.diff.writers import render
+
+    result = Diff("a.yaml", "organization o-1", command="lzgen drift")
+    assert render(result, "text").startswith("lzgen drift: a.yaml")
+    assert "lzgen drift:" in render(result, "markdown")
+
+
+# -- rename in place -----------------------------------------------------------------------------
+
+
+def _rename(data: Any) -> None:
+    data["accounts"]["app-prod"]["name"] = "App Production"
+
+
+def test_rename_is_routine_in_place_and_keeps_the_account(emulator: Emulator,
+                                                          tmp_path: Path) -> None:
+    before = blueprint(tmp_path, name="before.yaml")
+    run = deploy(emulator, before, tmp_path / "out1")
+    account_id = accounts_by_name(emulator)["app-prod"]["Id"]
+    after = blueprint(tmp_path, _rename, name="after.yaml")
+
+    planned = api.diff(Source(before), Source(after))
+    assert [(c.action, c.risk.value) for c in planned.changes] == [("renamed", "routine")]
+    assert "'app-prod' -> 'App Production'" in planned.changes[0].summary
+    assert planned.resources == ()  # the template keeps the name it was created with
+
+    report = run(generate(after, tmp_path / "out2"))  # no --allow-destructive needed
+
+    assert any("PutAccountName" in s for s in report.steps_applied)
+    live = accounts_by_name(emulator)
+    assert live["App Production"]["Id"] == account_id
+    assert "app-prod" not in live
+    assert api.drift(after, api.DeploySettings(), gateway=run.gateway).changes == ()
+    again = run(generate(after, tmp_path / "out3"))
+    assert again.steps_applied == []  # found again by its published ID, nothing to do
+    assert set(again.stacks.values()) == {"unchanged"}
+
+
+def test_drift_reports_a_rename_by_hand(emulator: Emulator, tmp_path: Path) -> None:
+    path = blueprint(tmp_path)
+    run = deploy(emulator, path, tmp_path / "out")
+    accounts = accounts_by_name(emulator)
+    org = emulator.client("organizations")
+    org.enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
+    emulator.client("account").put_account_name(AccountId=accounts["network"]["Id"],
+                                                AccountName="Networking")
+
+    result = api.drift(path, api.DeploySettings(), gateway=run.gateway)
+
+    assert [(c.action, c.subject, c.risk.value) for c in result.changes] == [
+        ("renamed", "network", "routine")]

@@ -18,6 +18,7 @@ from typing import Any
 from generator.diff.model import Change, Risk
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
+from generator.blueprint.schema import SUSPENDED_OU, Account, AccountState
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",
@@ -273,7 +274,9 @@ def _accounts(base: Organization | None, head: Organization, matches: Matches,
         for old, new in sorted(matches.accounts.items()):
             changes += _account_changes(base, head, old, new, matches)
     for old in removed:
-        if old not in matches.accounts:
+        if old in head.closed_accounts:
+            changes.append(_account_closed(old, live))
+        elif old not in matches.accounts:
             changes.append(_account_removed(old, before[old].ou, live))
     renamed_to = set(matches.accounts.values())
     for new in added:
@@ -289,6 +292,19 @@ def _accounts(base: Organization | None, head: Organization, matches: Matches,
 _HAND_MADE = ("the account (root email {email}) is in the organization but not in the "
               "blueprint: it was created or invited outside lzgen, which does not manage it; "
               "add it to the blueprint (then `lzgen deploy --adopt`), or close it")
+
+
+def _account_closed(name: str, live: bool) -> Change:
+    if live:
+        return Change("account", "closed", name, f"account {name} closed", Risk.DESTRUCTIVE,
+                      "the account was closed outside lzgen (PENDING_CLOSURE or SUSPENDED): "
+                      "AWS deletes it after the post-closure period unless AWS Support "
+                      "reinstates it")
+    return Change("account", "closed", name, f"account {name} closed", Risk.DESTRUCTIVE,
+                  "deploy closes it with CloseAccount (only with --allow-destructive, within "
+                  "AWS's quota of closures per rolling 30 days): PENDING_CLOSURE, then "
+                  "SUSPENDED; AWS deletes it after the post-closure period. It leaves its "
+                  "stack with DeletionPolicy Retain, so CloudFormation never acts on it")
 
 
 def _account_removed(name: str, ou: str, live: bool) -> Change:
@@ -315,11 +331,16 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
             Risk.DESTRUCTIVE,
             "lzgen names the account's resource after the account, so CloudFormation drops "
             f"{old} from its management (kept, not closed) and tries to create a NEW account "
-            "with the same email, which AWS refuses while the old account uses it"))
+            "with the same email, which AWS refuses while the old account uses it; to rename "
+            f"in place keep the key {old} and set `name: {new}`"))
+    elif before.display_name(old) != after.display_name(new):
+        changes.append(Change(
+            "account", "renamed", new, f"account {new} renamed: {before.display_name(old)!r} "
+                                       f"-> {after.display_name(new)!r}", Risk.ROUTINE,
+            "renamed in place through the Account API (PutAccountName): same account and ID; "
+            "its CloudFormation resource keeps its logical ID and template"))
     if before.email.lower() != after.email.lower():
-        changes.append(Change("account", "email-changed", new,
-                              f"account {new}: root email {before.email} -> {after.email}",
-                              Risk.DESTRUCTIVE, _REFUSED.format(what="the root email")))
+        changes.append(_email_changed(new, before, after))
     if before.role_name != after.role_name:
         changes.append(Change("account", "changed", new,
                               f"account {new}: role_name {before.role_name} -> "
@@ -327,7 +348,7 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
                               Risk.DESTRUCTIVE, _REFUSED.format(what="the access role name")))
     if matches.ou(before.ou) != after.ou:
         changes.append(_account_moved(base, head, old, new, matches))
-    exclude = {"email", "ou", "role_name"}
+    exclude = {"email", "ou", "role_name", "name", "created_email", "state"}
     rest = leaf_changes(before.model_dump(mode="json", exclude=exclude),
                         after.model_dump(mode="json", exclude=exclude), ())
     if rest:
@@ -337,10 +358,33 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
     return changes
 
 
+def _email_changed(name: str, before: Account, after: Account) -> Change:
+    summary = f"account {name}: root email changed, {before.email} -> {after.email}"
+    if before.template_email().lower() == after.template_email().lower():
+        return Change("account", "email-changed", name, summary, Risk.ROUTINE,
+                      "changed in place through the Account API (StartPrimaryEmailUpdate, "
+                      "then AcceptPrimaryEmailUpdate with the one-time code AWS sends to the "
+                      "new address); the template keeps the email the account was created "
+                      "with, so CloudFormation does not act on it")
+    return Change("account", "email-changed", name, summary, Risk.DESTRUCTIVE,
+                  _REFUSED.format(what="the root email") + "; to change it in place keep "
+                  f"`created_email: {before.template_email()}` beside the new `email`")
+
+
 def _account_moved(base: Organization, head: Organization, old: str, new: str,
                    matches: Matches) -> Change:
     summary = (f"account {new} moved from OU {base.accounts[old].ou} to OU "
                f"{head.accounts[new].ou}")
+    state_before = base.blueprint.accounts[old].state if old in base.blueprint.accounts \
+        else AccountState.ACTIVE
+    state_after = head.blueprint.accounts[new].state if new in head.blueprint.accounts \
+        else AccountState.ACTIVE
+    if state_after is AccountState.SUSPENDED and state_before is not AccountState.SUSPENDED:
+        return Change("account", "suspended", new, f"account {new} suspended: moved to OU "
+                      f"{SUSPENDED_OU}", Risk.ROUTINE,
+                      "its deny-all SCP stops everything in it but the break-glass role; the "
+                      "account is kept, alerts keep working, and `state: active` brings it "
+                      "back")
     kept = set(scps_in_effect(head, new))
     lost = [name for name in scps_in_effect(base, old)
             if matches.policies.get(name, name) not in kept
