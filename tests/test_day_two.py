@@ -128,3 +128,66 @@ def test_drift_reports_a_rename_by_hand(emulator: Emulator, tmp_path: Path) -> N
 
     assert [(c.action, c.subject, c.risk.value) for c in result.changes] == [
         ("renamed", "network", "routine")]
+
+
+# -- root email change ---------------------------------------------------------------------------
+
+NEW_EMAIL = "aws-app-production@tiny.example"
+
+
+def _readdress(data: Any) -> None:
+    account = data["accounts"]["app-prod"]
+    account["created_email"] = account["email"]
+    account["email"] = NEW_EMAIL
+
+
+def test_email_change_with_the_code_keeps_the_account(emulator: Emulator,
+                                                      tmp_path: Path) -> None:
+    from generator.aws.emulator.accounts import email_code
+    from generator.errors import RefusedError
+
+    before = blueprint(tmp_path, name="before.yaml")
+    run = deploy(emulator, before, tmp_path / "out1")
+    account_id = accounts_by_name(emulator)["app-prod"]["Id"]
+    after = blueprint(tmp_path, _readdress, name="after.yaml")
+
+    planned = api.diff(Source(before), Source(after))
+    assert [(c.action, c.risk.value) for c in planned.changes] == [("email-changed", "routine")]
+    assert "root email changed" in planned.changes[0].summary
+    assert planned.resources == ()
+    out = generate(after, tmp_path / "out2")
+
+    # No terminal and no code: AWS sends the code, deploy stops and says how to go on.
+    with pytest.raises(RefusedError, match="no terminal") as refused:
+        run(out)
+    assert "--email-code" in (refused.value.hint or "")
+    code = email_code(account_id, NEW_EMAIL)  # what AWS mailed to the new address
+    report = run(out, email_codes={"app-prod": code})
+
+    assert any("StartPrimaryEmailUpdate" in s for s in report.steps_applied)
+    account = emulator.client("account")
+    assert account.get_primary_email(AccountId=account_id)["PrimaryEmail"] == NEW_EMAIL
+    assert accounts_by_name(emulator)["app-prod"]["Id"] == account_id
+    assert api.drift(after, api.DeploySettings(), gateway=run.gateway).changes == ()
+
+
+def test_email_change_refuses_an_address_in_use(emulator: Emulator, tmp_path: Path) -> None:
+    from generator.errors import AwsError
+
+    before = blueprint(tmp_path, name="before.yaml")
+    run = deploy(emulator, before, tmp_path / "out1")
+    emulator.client("organizations").create_account(AccountName="other", Email=NEW_EMAIL)
+
+    with pytest.raises(AwsError, match="already used"):
+        run(generate(blueprint(tmp_path, _readdress, name="after.yaml"), tmp_path / "out2"))
+
+
+def test_email_change_without_created_email_is_destructive(tmp_path: Path) -> None:
+    def careless(data: Any) -> None:
+        data["accounts"]["app-prod"]["email"] = NEW_EMAIL
+
+    planned = api.diff(Source(blueprint(tmp_path, name="a.yaml")),
+                       Source(blueprint(tmp_path, careless, name="b.yaml")))
+    [change] = [c for c in planned.changes if c.kind == "account"]
+    assert change.risk.value == "destructive"
+    assert "created_email: aws-app-prod@tiny.example" in change.reason
