@@ -191,3 +191,89 @@ def test_email_change_without_created_email_is_destructive(tmp_path: Path) -> No
     [change] = [c for c in planned.changes if c.kind == "account"]
     assert change.risk.value == "destructive"
     assert "created_email: aws-app-prod@tiny.example" in change.reason
+
+
+# -- suspend, then close -------------------------------------------------------------------------
+
+
+def _with_suspended_ou(data: Any) -> None:
+    data["organizational_units"]["Suspended"] = {}
+    data["policies"]["suspended-deny-all"] = {
+        "type": "scp", "builtin": "deny-all-except-break-glass",
+        "parameters": {"break_glass_role_arns": [
+            "arn:aws:iam::*:role/lzgen-break-glass",
+            "arn:aws:iam::*:role/lzgen-root-activity-*"]},  # alerts keep working
+        "attach": ["ou:Suspended"]}
+
+
+def _state(state: str) -> Any:
+    def edit(data: Any) -> None:
+        _with_suspended_ou(data)
+        data["accounts"]["app-prod"]["state"] = state
+    return edit
+
+
+def test_suspend_then_close(emulator: Emulator, tmp_path: Path) -> None:
+    from generator.errors import RefusedError
+
+    active = blueprint(tmp_path, _with_suspended_ou, name="active.yaml")
+    run = deploy(emulator, active, tmp_path / "out1")
+    org = emulator.client("organizations")
+    account_id = accounts_by_name(emulator)["app-prod"]["Id"]
+    suspended = blueprint(tmp_path, _state("suspended"), name="suspended.yaml")
+
+    planned = api.diff(Source(active), Source(suspended))
+    assert [(c.action, c.risk.value) for c in planned.changes] == [("suspended", "routine")]
+    run(generate(suspended, tmp_path / "out2"))
+
+    [parent] = org.list_parents(ChildId=account_id)["Parents"]
+    assert org.describe_organizational_unit(
+        OrganizationalUnitId=parent["Id"])["OrganizationalUnit"]["Name"] == "Suspended"
+    assert api.drift(suspended, api.DeploySettings(), gateway=run.gateway).changes == ()
+
+    closed = blueprint(tmp_path, _state("closed"), name="closed.yaml")
+    planned = api.diff(Source(suspended), Source(closed))
+    assert [(c.action, c.risk.value) for c in planned.changes] == [("closed", "destructive")]
+    out = generate(closed, tmp_path / "out3")
+    with pytest.raises(RefusedError):
+        run(out)  # closing needs --allow-destructive
+    assert org.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
+
+    report = run(out, allow_destructive=True)
+
+    assert any("CloseAccount" in s for s in report.steps_applied)
+    assert "closures left in the rolling 30 days" in run.text
+    statuses = [org.describe_account(AccountId=account_id)["Account"]["Status"]
+                for _ in range(2)]
+    assert statuses == ["PENDING_CLOSURE", "SUSPENDED"]  # as AWS reports it, in that order
+    stack = "lzgen-tiny-accounts-01"
+    resources = emulator.client("cloudformation").list_stack_resources(
+        StackName=stack)["StackResourceSummaries"]
+    assert "AccountAppProd" not in {r["LogicalResourceId"] for r in resources}
+    assert api.drift(closed, api.DeploySettings(), gateway=run.gateway).changes == ()
+    assert run(out, allow_destructive=True).steps_applied == []
+
+
+def test_close_quota_is_enforced_by_aws_and_reported(emulator: Emulator,
+                                                     tmp_path: Path) -> None:
+    from generator.aws.emulator import accounts as emulated
+    from generator.errors import RefusedError
+
+    run = deploy(emulator, blueprint(tmp_path, _with_suspended_ou, name="a.yaml"),
+                 tmp_path / "out1")
+    emulated.quota_override[emulator.account_id] = 0  # as if the 30 days' closures were used
+
+    with pytest.raises(RefusedError, match="AWS refused to close"):
+        run(generate(blueprint(tmp_path, _state("closed"), name="b.yaml"), tmp_path / "out2"),
+            allow_destructive=True)
+
+
+def test_close_quota_estimate() -> None:
+    from generator.aws.accounts import close_quota
+
+    members = [{"Status": "ACTIVE"}] * 2000 + [{"Status": "SUSPENDED"}] * 3
+    quota = close_quota(members)
+    assert (quota.limit, quota.used, quota.left) == (400, 3, 397)
+    assert close_quota([{"Status": "ACTIVE"}]).limit == 250
+    assert close_quota([{"Status": "ACTIVE"}] * 9000).limit == 1000
+    assert close_quota([{"Status": "ACTIVE"}] + [{"Status": "SUSPENDED"}] * 260).left == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
+from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Account, Environment, Purpose
 from generator.checks.registry import Rule, rule
 from generator.checks.seed import exception_for
 from generator.findings import Finding, Severity
@@ -84,11 +84,17 @@ def ou_mixes_environments(r: Rule, org: Organization) -> Iterable[Finding]:
                             "Workloads/NonProd")
 
 
+def _placed(org: Organization) -> list[tuple[str, Account]]:
+    """Accounts where the blueprint places them: a suspended account sits in the Suspended
+    OU whatever its environment, so placement rules judge it where it was."""
+    return [(name, org.blueprint.accounts[name]) for name in org.accounts]
+
+
 @rule("LZ223", "An account's environment agrees with its OU's", _MULTIPLE)
 def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
     if excepted(org, "SEED-9.2"):
         return
-    for name, account in org.accounts.items():
+    for name, account in _placed(org):
         ou_environment = org.environment_of_ou(account.ou)
         own, inherited = kind_of(account.environment), kind_of(ou_environment)
         if own and inherited and own != inherited:
@@ -102,7 +108,7 @@ def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
 def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Finding]:
     if excepted(org, "SEED-8.2"):
         return
-    for name, account in org.accounts.items():
+    for name, account in _placed(org):
         if account.ou != ROOT and account.ou not in org.ous:
             continue  # LZ101 reports the unknown OU
         ou_environment = org.environment_of_ou(account.ou)
