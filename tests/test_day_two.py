@@ -277,3 +277,43 @@ def test_close_quota_estimate() -> None:
     assert close_quota([{"Status": "ACTIVE"}]).limit == 250
     assert close_quota([{"Status": "ACTIVE"}] * 9000).limit == 1000
     assert close_quota([{"Status": "ACTIVE"}] + [{"Status": "SUSPENDED"}] * 260).left == 0
+
+
+# -- convergence ---------------------------------------------------------------------------------
+
+
+def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path: Path) -> None:
+    def tagged(data: Any) -> None:
+        data["accounts"]["network"]["tags"] = {"owner": "network-team"}
+
+    path = blueprint(tmp_path, tagged)
+    out = generate(path, tmp_path / "out")
+    run = Run(emulator)
+    run(out)
+    org = emulator.client("organizations")
+    root = org.list_roots()["Roots"][0]["Id"]
+    ous = {u["Name"]: u["Id"] for u in org.list_organizational_units_for_parent(
+        ParentId=root)["OrganizationalUnits"]}
+    accounts = accounts_by_name(emulator)
+    [policy] = [p for p in org.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+                if p["Name"] == "deny-leave-organization"]
+    # By hand: a guardrail detached, an account moved, a tag changed, trusted access off.
+    org.detach_policy(PolicyId=policy["Id"], TargetId=root)
+    org.move_account(AccountId=accounts["app-prod"]["Id"], SourceParentId=ous["Workloads"],
+                     DestinationParentId=ous["Security"])
+    org.tag_resource(ResourceId=accounts["network"]["Id"],
+                     Tags=[{"Key": "owner", "Value": "someone"}])
+    org.disable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
+    drifted = api.drift(path, api.DeploySettings(), gateway=run.gateway)
+    assert len(drifted.changes) == 4, as_text(drifted)
+
+    preview = run(out, dry_run=True)
+    assert preview.repairs == []  # a dry run only shows them
+    assert "policy deny-leave-organization attached again to" in run.text
+    report = run(out)
+
+    assert sorted(r.split(" ")[0] for r in report.repairs) == ["account", "account", "policy"]
+    assert any("EnableAWSServiceAccess" in s for s in report.steps_applied)
+    assert api.drift(path, api.DeploySettings(), gateway=run.gateway).changes == ()
+    again = run(out)
+    assert (again.repairs, again.steps_applied) == ([], [])

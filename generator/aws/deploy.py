@@ -17,6 +17,7 @@ from typing import Any
 from rich.markup import escape
 
 from generator.aws import accounts, stacksets
+from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
@@ -44,6 +45,7 @@ DeployOptions = StackOptions
 class DeployReport:
     steps_applied: list[str] = field(default_factory=list)
     steps_pending: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # drift put back (aws/converge.py)
     stacks: dict[str, str] = field(default_factory=dict)
     instance_failures: list[stacksets.InstanceFailure] = field(default_factory=list)
 
@@ -76,10 +78,13 @@ class Deployer:
         self._check_caller()
         deployed = self.stacks.snapshot(self.manifest.stacks)
         self._refuse_destructive(deployed)
+        convergence = Convergence(self.gateway, self.manifest, self.ui, self.options)
+        convergence.preview()
         self._run_steps("prepare")
         self.ui.phase("stacks")
         for plan in self.manifest.stacks:
             self._deploy_stack(plan, deployed[plan.name])
+        self.report.repairs = convergence.repair()
         self.resolver.forget_accounts()
         self._run_steps("after")
         self._summarize()

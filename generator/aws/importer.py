@@ -463,11 +463,14 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
             if hasattr(getattr(blueprint, section), "model_dump") \
             else getattr(blueprint, section)
     services = data.setdefault("services", {})
-    if trail_account(base) is not None and blueprint.services.cloudtrail is None \
-            and services.get("cloudtrail") == {}:
+    if trail_account(base) is not None and blueprint.services.cloudtrail is None:
         # The organization trail turns on trusted access for CloudTrail by itself
-        # (generator/synth/services.py): the blueprint means it without a `services.cloudtrail`.
-        del services["cloudtrail"]
+        # (generator/synth/services.py): the blueprint means it without a `services.cloudtrail`,
+        # and only its absence is drift.
+        if services.get("cloudtrail") == {}:
+            del services["cloudtrail"]
+        elif "cloudtrail" not in services:
+            services["cloudtrail"] = {"trusted_access": False}
     if blueprint.services.organization_trail is not None:
         services["organization_trail"] = blueprint.services.organization_trail.model_dump(
             mode="json")

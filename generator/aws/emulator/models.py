@@ -397,8 +397,9 @@ class Account(_Resource, CloudFormationModel):
     def apply_update(self, properties: dict[str, Any]) -> None:
         org = _org(self.account_id, self.region_name)
         account = org.get_account_by_id(self.id)
-        account.name = _required(properties, "AccountName", self.cloudformation_type())
-        account.email = _required(properties, "Email", self.cloudformation_type())
+        # AccountName and Email cannot be updated through the resource, which only moves and
+        # tags the account: a name or email changed through the Account API stays.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html
         account.tags = _tags(properties)
         parent_id = self._parent_id(org, properties)
         if parent_id != account.parent_id:
