@@ -317,3 +317,53 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
     assert api.drift(path, api.DeploySettings(), gateway=run.gateway).changes == ()
     again = run(out)
     assert (again.repairs, again.steps_applied) == ([], [])
+
+
+# -- the emulator holds to AWS's preconditions ---------------------------------------------------
+
+
+def test_emulated_account_api_needs_trusted_access_and_a_member(emulator: Emulator) -> None:
+    from botocore.exceptions import ClientError
+
+    org = emulator.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    member = org.create_account(AccountName="member", Email="member@tiny.example")[
+        "CreateAccountStatus"]["AccountId"]
+    account = emulator.client("account")
+
+    with pytest.raises(ClientError, match="AccessDenied"):
+        account.put_account_name(AccountId=member, AccountName="renamed")
+    org.enable_aws_service_access(ServicePrincipal="account.amazonaws.com")
+    with pytest.raises(ClientError, match="its own AccountId"):
+        account.put_account_name(AccountId=emulator.account_id, AccountName="renamed")
+    with pytest.raises(ClientError, match="Conflict"):
+        account.start_primary_email_update(AccountId=member, PrimaryEmail="member@tiny.example")
+    account.start_primary_email_update(AccountId=member, PrimaryEmail="new@tiny.example")
+    with pytest.raises(ClientError, match="Validation"):
+        account.accept_primary_email_update(AccountId=member, Otp="000000",
+                                            PrimaryEmail="new@tiny.example")
+    account.put_account_name(AccountId=member, AccountName="renamed")
+    assert org.describe_account(AccountId=member)["Account"]["Name"] == "renamed"
+    with pytest.raises(ClientError, match="CANNOT_CLOSE_MANAGEMENT_ACCOUNT"):
+        org.close_account(AccountId=emulator.account_id)
+
+
+def test_a_later_stack_update_keeps_the_new_name(emulator: Emulator, tmp_path: Path) -> None:
+    def renamed_and_tagged(data: Any) -> None:
+        _rename(data)
+        data["accounts"]["app-prod"]["tags"] = {"owner": "app-team"}
+
+    run = deploy(emulator, blueprint(tmp_path, _rename, name="a.yaml"), tmp_path / "out1")
+    report = run(generate(blueprint(tmp_path, renamed_and_tagged, name="b.yaml"),
+                          tmp_path / "out2"))
+
+    assert report.stacks["lzgen-tiny-accounts-01"] == "updated", report.stacks
+    assert "App Production" in accounts_by_name(emulator)
+    assert report.steps_applied == []  # the update did not undo the rename
+
+
+def test_email_code_flag_needs_account_and_code(capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.cli import main
+
+    assert main(["deploy", "nowhere", "--email-code", "app-prod"]) != 0
+    assert "ACCOUNT=CODE" in capsys.readouterr().err
