@@ -367,3 +367,28 @@ def test_email_code_flag_needs_account_and_code(capsys: pytest.CaptureFixture[st
 
     assert main(["deploy", "nowhere", "--email-code", "app-prod"]) != 0
     assert "ACCOUNT=CODE" in capsys.readouterr().err
+
+
+def test_reading_drift_costs_calls_per_parent_and_policy_not_per_account(
+        emulator: Emulator, tmp_path: Path, call_counter: Any) -> None:
+    from generator.aws.converge import plan_repairs
+    from generator.aws.manifest import load_manifest
+    from tests.test_deploy_e2e import EXAMPLE
+
+    out = generate(EXAMPLE, tmp_path / "out")
+    run = Run(emulator)
+    run(out)
+    call_counter.reset()
+
+    assert plan_repairs(run.gateway, load_manifest(out)) == []
+
+    made = [f"{c.service}:{c.operation}" for c in call_counter.calls]
+    org = api.load(EXAMPLE)
+    tagged = sum(1 for a in org.accounts.values() if a.tags) + sum(
+        1 for o in org.ous.values() if o.spec.tags)
+    assert made.count("organizations:ListAccountsForParent") == len(org.ous) + 1
+    assert made.count("organizations:ListTargetsForPolicy") == len(org.policies)
+    assert made.count("organizations:ListTagsForResource") == tagged
+    assert "organizations:ListParents" not in made and "organizations:DescribeAccount" not in made
+    print(f"\nconvergence reads for the example ({len(org.accounts)} accounts, "
+          f"{len(org.ous)} OUs, {len(org.policies)} policies): {len(made)} calls")
