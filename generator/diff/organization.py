@@ -15,10 +15,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.blueprint.schema import SUSPENDED_OU, Account, AccountState
 from generator.diff.model import Change, Risk
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
-from generator.blueprint.schema import SUSPENDED_OU, Account, AccountState
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",

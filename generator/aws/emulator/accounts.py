@@ -29,7 +29,10 @@ from moto.account import urls as account_urls
 from moto.account.responses import AccountResponse
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import ActionResult
-from moto.organizations.exceptions import AccountAlreadyClosedException, ConstraintViolationException
+from moto.organizations.exceptions import (
+    AccountAlreadyClosedException,
+    ConstraintViolationException,
+)
 from moto.organizations.models import FakeAccount, OrganizationsBackend, organizations_backends
 from moto.utilities.utils import get_partition
 
