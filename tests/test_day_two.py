@@ -306,6 +306,9 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
     org.disable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
     drifted = api.drift(path, api.DeploySettings(), gateway=run.gateway)
     assert len(drifted.changes) == 4, as_text(drifted)
+    [services] = [c for c in drifted.changes if c.kind == "services"]
+    assert (services.summary, services.risk.value) == (
+        "services: services.cloudtrail.trusted_access turned off", "weakens-security")
 
     preview = run(out, dry_run=True)
     assert preview.repairs == []  # a dry run only shows them

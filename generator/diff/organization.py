@@ -71,7 +71,7 @@ def compare_organization(base: Organization | None, head: Organization, *,
     changes += _accounts(base, head, matches, live)
     changes += _policies(base, head, matches)
     changes += _full_aws_access(base, head, matches)
-    changes += _sections(base, head)
+    changes += _sections(base, head, live)
     return changes, matches
 
 
@@ -603,7 +603,8 @@ def _full_aws_access(base: Organization | None, head: Organization,
     return changes
 
 
-def _sections(base: Organization | None, head: Organization) -> list[Change]:
+def _sections(base: Organization | None, head: Organization, live: bool = False
+               ) -> list[Change]:
     if base is None:
         return []
     changes: list[Change] = []
@@ -616,6 +617,8 @@ def _sections(base: Organization | None, head: Organization) -> list[Change]:
         if not found:
             continue
         off = _turned_off(before, after, ())
+        if live:
+            off += _found_off(section, before, after)
         if section == "exceptions":
             off += [f"exception {key} accepted" for key in sorted(
                 set(after or {}) - set(before or {}))]
@@ -626,6 +629,17 @@ def _sections(base: Organization | None, head: Organization) -> list[Change]:
                               Risk.WEAKENS if off else Risk.ROUTINE, reason,
                               _leaf_lines(found)))
     return changes
+
+
+def _found_off(section: str, before: Any, after: Any) -> list[str]:
+    """In drift: an entry the blueprint implies (absent there) found with a protective flag
+    off, such as CloudTrail's trusted access that the organization trail needs."""
+    if not isinstance(after, Mapping):
+        return []
+    old = before if isinstance(before, Mapping) else {}
+    return [f"{section}.{key}.{flag} turned off" for key, value in after.items()
+            if old.get(key) is None and isinstance(value, Mapping)
+            for flag in sorted(_PROTECTIVE_FLAGS) if value.get(flag) is False]
 
 
 def _dump(value: Any) -> Any:
