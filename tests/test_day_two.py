@@ -395,3 +395,27 @@ def test_reading_drift_costs_calls_per_parent_and_policy_not_per_account(
     assert "organizations:ListParents" not in made and "organizations:DescribeAccount" not in made
     print(f"\nconvergence reads for the example ({len(org.accounts)} accounts, "
           f"{len(org.ous)} OUs, {len(org.policies)} policies): {len(made)} calls")
+
+
+def test_closing_past_the_quota_is_refused_before_anything_changes(
+        emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.aws import accounts as quota_rules
+    from generator.errors import RefusedError
+
+    run = deploy(emulator, blueprint(tmp_path, _with_suspended_ou, name="a.yaml"),
+                 tmp_path / "out1")
+    monkeypatch.setattr(quota_rules, "CLOSE_QUOTA_FLOOR", 1)
+    monkeypatch.setattr(quota_rules, "CLOSE_QUOTA_SHARE", 0.0)
+    org = emulator.client("organizations")
+    org.close_account(AccountId=org.create_account(
+        AccountName="gone", Email="aws-gone@tiny.example")["CreateAccountStatus"]["AccountId"])
+    account_id = accounts_by_name(emulator)["app-prod"]["Id"]
+
+    with pytest.raises(RefusedError, match="only 0 closure"):
+        run(generate(blueprint(tmp_path, _state("closed"), name="b.yaml"), tmp_path / "out2"),
+            allow_destructive=True)
+
+    assert org.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
+    resources = emulator.client("cloudformation").list_stack_resources(
+        StackName="lzgen-tiny-accounts-01")["StackResourceSummaries"]
+    assert "AccountAppProd" in {r["LogicalResourceId"] for r in resources}

@@ -26,6 +26,7 @@ from generator.errors import AwsError, RefusedError
 
 if TYPE_CHECKING:
     from generator.aws.stacks import StackOptions
+    from generator.aws.tokens import Resolver
     from generator.aws.ui import DeployUi
 
 _POLICY = "AWS::Organizations::Policy"
@@ -117,12 +118,14 @@ class Convergence:
     stacks may have changed what the templates say."""
 
     def __init__(self, gateway: Gateway, manifest: Manifest, ui: DeployUi,
-                 options: StackOptions) -> None:
+                 options: StackOptions, resolver: Resolver) -> None:
         self.gateway, self.manifest, self.ui, self.options = gateway, manifest, ui, options
+        self.resolver = resolver
 
     def preview(self) -> None:
         from generator.diff.writers import text_lines
 
+        self._closures()
         repairs = plan_repairs(self.gateway, self.manifest)
         self.ui.phase(f"drift ({len(repairs)} repairs)")
         if not repairs:
@@ -135,6 +138,33 @@ class Convergence:
                                + "; ".join(map(str, destructive)),
                                "nothing was changed; rerun with --allow-destructive if "
                                "that is the intent")
+
+    def _closures(self) -> None:
+        """Closures this deploy would make, against the quota left, before anything runs."""
+        from generator.aws.accounts import close_quota
+
+        steps = [s for s in self.manifest.steps if s.key == ("organizations", "CloseAccount")]
+        if not steps or self.resolver.organization() is None:
+            return
+        listed = self.resolver.account_list()
+        status = {str(a["Id"]): str(a.get("Status", "ACTIVE")) for a in listed}
+        closing = []
+        for step in steps:
+            try:
+                account = str(self.resolver.resolve(step.parameters)["AccountId"])
+            except AwsError:
+                continue  # not in the organization: nothing to close
+            if status.get(account) == "ACTIVE":
+                closing.append(account)
+        if not closing:
+            return
+        quota = close_quota(listed)
+        self.ui.note(f"closure quota: {quota}; this deploy closes {len(closing)}")
+        if len(closing) > quota.left:
+            raise RefusedError(f"{len(closing)} account(s) would be closed, but only "
+                               f"{quota.left} closure(s) are left: {quota}",
+                               "nothing was changed; close fewer accounts now, the rest once "
+                               "earlier closures leave the 30-day window")
 
     def repair(self) -> list[str]:
         if self.options.dry_run:

@@ -78,7 +78,8 @@ class Deployer:
         self._check_caller()
         deployed = self.stacks.snapshot(self.manifest.stacks)
         self._refuse_destructive(deployed)
-        convergence = Convergence(self.gateway, self.manifest, self.ui, self.options)
+        convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
+                                  self.resolver)
         convergence.preview()
         self._run_steps("prepare")
         self.ui.phase("stacks")

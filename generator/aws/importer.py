@@ -246,6 +246,8 @@ def _ou_tree(live: LiveOrganization) -> dict[str, Any]:
 
 def _account(account: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"email": account.email, "ou": account.ou}
+    if account.status in ("PENDING_CLOSURE", "SUSPENDED"):
+        entry["state"] = "closed"  # AWS still lists it through the post-closure period
     purpose = guess_purpose(account.name)
     if purpose is not None:
         entry["purpose"] = purpose.value
@@ -532,8 +534,8 @@ def _account_as_blueprint(entry: dict[str, Any], account: LiveAccount, shown_as:
         entry["name"] = known.name
     if known is not None and known.created_email is not None:
         entry["created_email"] = known.created_email
-    if account.status in ("PENDING_CLOSURE", "SUSPENDED"):
-        entry["state"] = "closed"
+    if entry.get("state") == "closed":
+        pass
     elif known is not None and known.state.value == "suspended" \
             and entry.get("ou") == SUSPENDED_OU:
         entry["state"], entry["ou"] = "suspended", known.ou
