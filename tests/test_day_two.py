@@ -419,3 +419,22 @@ def test_closing_past_the_quota_is_refused_before_anything_changes(
     resources = emulator.client("cloudformation").list_stack_resources(
         StackName="lzgen-tiny-accounts-01")["StackResourceSummaries"]
     assert "AccountAppProd" in {r["LogicalResourceId"] for r in resources}
+
+
+def test_a_policy_deleted_by_hand_is_left_to_drift(emulator: Emulator, tmp_path: Path) -> None:
+    from generator.aws.converge import plan_repairs
+    from generator.aws.manifest import load_manifest
+
+    out = generate(blueprint(tmp_path), tmp_path / "out")
+    run = Run(emulator)
+    run(out)
+    org = emulator.client("organizations")
+    [policy] = [p for p in org.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
+                if p["Name"] == "deny-leave-organization"]
+    org.detach_policy(PolicyId=policy["Id"], TargetId=org.list_roots()["Roots"][0]["Id"])
+    org.delete_policy(PolicyId=policy["Id"])
+
+    assert plan_repairs(run.gateway, load_manifest(out)) == []
+    removed = api.drift(blueprint(tmp_path), api.DeploySettings(), gateway=run.gateway)
+    assert [(c.action, c.subject) for c in removed.changes] == [
+        ("removed", "deny-leave-organization")]

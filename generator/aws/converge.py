@@ -244,7 +244,12 @@ def _policy(live: _Live, logical: str, policy_id: str, properties: dict[str, Any
     wanted = {resolve(t) for t in properties.get("TargetIds") or []}
     if None in wanted:
         return []
-    attached = live.targets(policy_id)
+    try:
+        attached = live.targets(policy_id)
+    except AwsError as error:
+        if error.code == "PolicyNotFoundException":
+            return []  # deleted outside lzgen: only a new policy (and ID) could take its place
+        raise
     repairs = [Repair(Change("policy", "re-attached", name,
                              f"policy {name} attached again to {target}", Risk.ROUTINE,
                              "it was detached outside lzgen; its template attaches it"),

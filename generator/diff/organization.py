@@ -69,7 +69,7 @@ def compare_organization(base: Organization | None, head: Organization, *,
     _match_accounts(base, head, matches)
     _match_policies(base, head, matches)
     changes += _accounts(base, head, matches, live)
-    changes += _policies(base, head, matches)
+    changes += _policies(base, head, matches, live)
     changes += _full_aws_access(base, head, matches)
     changes += _sections(base, head, live)
     return changes, matches
@@ -411,7 +411,8 @@ def _match_policies(base: Organization | None, head: Organization, matches: Matc
                                           lambda n: _fingerprint(after[n])))
 
 
-def _policies(base: Organization | None, head: Organization, matches: Matches) -> list[Change]:
+def _policies(base: Organization | None, head: Organization, matches: Matches,
+              live: bool = False) -> list[Change]:
     before = base.policies if base else {}
     after = head.policies
     changes: list[Change] = []
@@ -420,7 +421,7 @@ def _policies(base: Organization | None, head: Organization, matches: Matches) -
     renamed_to = set(matches.policies.values())
     for name in sorted(before.keys() - after.keys()):
         if name not in matches.policies:
-            changes.append(_policy_removed(before[name]))
+            changes.append(_policy_removed(before[name], live))
     for name in sorted(after.keys() - before.keys()):
         if name not in renamed_to:
             policy = after[name]
@@ -449,8 +450,15 @@ def is_guardrail(policy: ResolvedPolicy) -> bool:
     return any(isinstance(s, Mapping) and s.get("Effect") == "Deny" for s in statements)
 
 
-def _policy_removed(policy: ResolvedPolicy) -> Change:
+def _policy_removed(policy: ResolvedPolicy, live: bool = False) -> Change:
     targets = sorted({t.key for t in policy.targets})
+    if live:
+        return Change("policy", "removed", policy.name,
+                      f"{POLICY_WORDS[policy.spec.type]} {policy.name} not in the organization",
+                      Risk.DESTRUCTIVE if targets else Risk.ROUTINE,
+                      "it was deleted outside lzgen; its stack still holds the old policy ID, "
+                      "so deploy cannot put it back: remove it from the blueprint and deploy, "
+                      "then add it again")
     if not targets:
         return Change("policy", "removed", policy.name, f"policy {policy.name} removed",
                       Risk.ROUTINE, "it was not attached anywhere")
