@@ -312,7 +312,7 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
 
     preview = run(out, dry_run=True)
     assert preview.repairs == []  # a dry run only shows them
-    assert "policy deny-leave-organization attached again to" in run.text
+    assert "policy deny-leave-organization attached again to the root" in run.text
     report = run(out)
 
     assert sorted(r.split(" ")[0] for r in report.repairs) == ["account", "account", "policy"]

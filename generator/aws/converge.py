@@ -58,17 +58,26 @@ class _Live:
         self.root_id = str(gateway.pages("organizations", "ListRoots", "Roots")[0]["Id"])
         self.parent_of: dict[str, str] = {}
         self.ou_names: dict[str, str] = {}
+        self.account_names: dict[str, str] = {}
         self._walk(self.root_id)
 
     def _walk(self, parent: str) -> None:
         for account in self.gateway.pages("organizations", "ListAccountsForParent", "Accounts",
                                           ParentId=parent):
             self.parent_of[str(account["Id"])] = parent
+            self.account_names[str(account["Id"])] = str(account.get("Name", account["Id"]))
         for unit in self.gateway.pages("organizations", "ListOrganizationalUnitsForParent",
                                        "OrganizationalUnits", ParentId=parent):
             self.parent_of[str(unit["Id"])] = parent
             self.ou_names[str(unit["Id"])] = str(unit["Name"])
             self._walk(str(unit["Id"]))
+
+    def named(self, target: str) -> str:
+        if target == self.root_id:
+            return "the root"
+        if target in self.ou_names:
+            return f"OU {self.ou_names[target]}"
+        return f"account {self.account_names.get(target, target)}"
 
     def targets(self, policy_id: str) -> set[str]:
         return {str(t["TargetId"]) for t in self.gateway.pages(
@@ -251,12 +260,14 @@ def _policy(live: _Live, logical: str, policy_id: str, properties: dict[str, Any
             return []  # deleted outside lzgen: only a new policy (and ID) could take its place
         raise
     repairs = [Repair(Change("policy", "re-attached", name,
-                             f"policy {name} attached again to {target}", Risk.ROUTINE,
+                             f"policy {name} attached again to {live.named(target)}",
+                             Risk.ROUTINE,
                              "it was detached outside lzgen; its template attaches it"),
                       "AttachPolicy", {"PolicyId": policy_id, "TargetId": target})
                for target in sorted(t for t in wanted - attached if t is not None)]
     repairs += [Repair(Change("policy", "detached", name,
-                              f"policy {name} detached from {target}", Risk.WEAKENS,
+                              f"policy {name} detached from {live.named(target)}",
+                              Risk.WEAKENS,
                               "it was attached outside lzgen; its template does not attach "
                               "it there, so what it denies there is no longer denied"),
                        "DetachPolicy", {"PolicyId": policy_id, "TargetId": target})
