@@ -438,3 +438,27 @@ def test_a_policy_deleted_by_hand_is_left_to_drift(emulator: Emulator, tmp_path:
     removed = api.drift(blueprint(tmp_path), api.DeploySettings(), gateway=run.gateway)
     assert [(c.action, c.subject) for c in removed.changes] == [
         ("removed", "deny-leave-organization")]
+
+
+def test_suspending_warns_when_the_deny_all_stops_the_alerts(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.test_deploy_e2e import EXAMPLE
+
+    shutil.copytree(BLUEPRINTS / "policies", tmp_path / "policies")
+    yaml = YAML()
+    data = yaml.load(EXAMPLE.read_text())
+    data["accounts"]["sandbox-builders"]["state"] = "suspended"
+    path = tmp_path / "example.yaml"
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
+
+    found = [f for f in api.check(api.load(path)) if f.rule == "LZ135"]
+    assert [(f.path, f.is_error) for f in found] == [(("policies", "suspended-deny-all"), False)]
+    assert "lzgen-root-activity-*" in found[0].hint
+
+    exempt = data["policies"]["suspended-deny-all"]["parameters"]["break_glass_role_arns"]
+    exempt.append("arn:aws:iam::*:role/lzgen-root-activity-*")
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
+    assert [f for f in api.check(api.load(path)) if f.rule == "LZ135"] == []
