@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.aws.steps import StepContext, handles
-from generator.errors import AwsError, RefusedError
+from generator.errors import AwsError, RefusedError, UsageError
 
 # https://docs.aws.amazon.com/organizations/latest/APIReference/API_CloseAccount.html: within a
 # rolling 30 days, the higher of 250 or 20% of the member accounts, up to 1,000 (the text has
@@ -84,8 +84,12 @@ def _refuse_used(ctx: StepContext, account: str, email: str) -> None:
 
 def _given_code(ctx: StepContext, account: str) -> str | None:
     for name, code in ctx.options.email_codes if ctx.options else ():
-        if ctx.resolver.account_id(name) == account:
-            return code
+        try:
+            if ctx.resolver.account_id(name) == account:
+                return code
+        except AwsError as error:
+            raise UsageError(f"--email-code names account {name!r}, which is not in the "
+                             "organization", "use the blueprint's name of the account") from error
     return None
 
 
