@@ -15,7 +15,7 @@ from generator.diff.sources import Source
 from generator.diff.writers import as_text
 from tests.emulator import Emulator
 from tests.helpers import BLUEPRINTS
-from tests.test_deploy_e2e import Run, generate
+from tests.test_deploy_e2e import Run, assert_deployer_policy_allows, generate
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
 
@@ -91,8 +91,8 @@ def _rename(data: Any) -> None:
     data["accounts"]["app-prod"]["name"] = "App Production"
 
 
-def test_rename_is_routine_in_place_and_keeps_the_account(emulator: Emulator,
-                                                          tmp_path: Path) -> None:
+def test_rename_is_routine_in_place_and_keeps_the_account(emulator: Emulator, tmp_path: Path,
+                                                          call_counter: Any) -> None:
     before = blueprint(tmp_path, name="before.yaml")
     run = deploy(emulator, before, tmp_path / "out1")
     account_id = accounts_by_name(emulator)["app-prod"]["Id"]
@@ -103,7 +103,9 @@ def test_rename_is_routine_in_place_and_keeps_the_account(emulator: Emulator,
     assert "'app-prod' -> 'App Production'" in planned.changes[0].summary
     assert planned.resources == ()  # the template keeps the name it was created with
 
+    call_counter.reset()
     report = run(generate(after, tmp_path / "out2"))  # no --allow-destructive needed
+    assert_deployer_policy_allows(tmp_path / "out2", list(call_counter.calls))
 
     assert any("PutAccountName" in s for s in report.steps_applied)
     live = accounts_by_name(emulator)
@@ -141,8 +143,8 @@ def _readdress(data: Any) -> None:
     account["email"] = NEW_EMAIL
 
 
-def test_email_change_with_the_code_keeps_the_account(emulator: Emulator,
-                                                      tmp_path: Path) -> None:
+def test_email_change_with_the_code_keeps_the_account(emulator: Emulator, tmp_path: Path,
+                                                      call_counter: Any) -> None:
     from generator.aws.emulator.accounts import email_code
     from generator.errors import RefusedError
 
@@ -162,7 +164,9 @@ def test_email_change_with_the_code_keeps_the_account(emulator: Emulator,
         run(out)
     assert "--email-code" in (refused.value.hint or "")
     code = email_code(account_id, NEW_EMAIL)  # what AWS mailed to the new address
+    call_counter.reset()
     report = run(out, email_codes={"app-prod": code})
+    assert_deployer_policy_allows(out, list(call_counter.calls))
 
     assert any("StartPrimaryEmailUpdate" in s for s in report.steps_applied)
     account = emulator.client("account")
@@ -213,7 +217,7 @@ def _state(state: str) -> Any:
     return edit
 
 
-def test_suspend_then_close(emulator: Emulator, tmp_path: Path) -> None:
+def test_suspend_then_close(emulator: Emulator, tmp_path: Path, call_counter: Any) -> None:
     from generator.errors import RefusedError
 
     active = blueprint(tmp_path, _with_suspended_ou, name="active.yaml")
@@ -239,8 +243,10 @@ def test_suspend_then_close(emulator: Emulator, tmp_path: Path) -> None:
         run(out)  # closing needs --allow-destructive
     assert org.describe_account(AccountId=account_id)["Account"]["Status"] == "ACTIVE"
 
+    call_counter.reset()
     report = run(out, allow_destructive=True)
 
+    assert_deployer_policy_allows(out, list(call_counter.calls))
     assert any("CloseAccount" in s for s in report.steps_applied)
     assert "closures left in the rolling 30 days" in run.text
     statuses = [org.describe_account(AccountId=account_id)["Account"]["Status"]
@@ -282,7 +288,8 @@ def test_close_quota_estimate() -> None:
 # -- convergence ---------------------------------------------------------------------------------
 
 
-def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path: Path) -> None:
+def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path: Path,
+                                                   call_counter: Any) -> None:
     def tagged(data: Any) -> None:
         data["accounts"]["network"]["tags"] = {"owner": "network-team"}
 
@@ -313,8 +320,10 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
     preview = run(out, dry_run=True)
     assert preview.repairs == []  # a dry run only shows them
     assert "policy deny-leave-organization attached again to the root" in run.text
+    call_counter.reset()
     report = run(out)
 
+    assert_deployer_policy_allows(out, list(call_counter.calls))
     assert sorted(r.split(" ")[0] for r in report.repairs) == ["account", "account", "policy"]
     assert any("EnableAWSServiceAccess" in s for s in report.steps_applied)
     assert api.drift(path, api.DeploySettings(), gateway=run.gateway).changes == ()
