@@ -471,3 +471,17 @@ def test_suspending_warns_when_the_deny_all_stops_the_alerts(tmp_path: Path) -> 
     with path.open("w") as stream:
         yaml.dump(data, stream)
     assert [f for f in api.check(api.load(path)) if f.rule == "LZ135"] == []
+
+
+def test_closing_the_last_account_of_a_stack_keeps_the_stack(tmp_path: Path) -> None:
+    from generator.synth import build
+
+    def close(data: Any) -> None:
+        data["accounts"]["security-tooling"]["state"] = "closed"  # alone in accounts-04
+
+    result = build(api.load(blueprint(tmp_path, close)))
+
+    [stack] = [s for s in result.stacks if s.name == "accounts-04"]
+    assert list(stack.template["Resources"]) == ["ClosedAccountsPlaceholder"]
+    assert ("organizations", "CloseAccount") in {(s.service, s.action)
+                                                 for s in result.api_steps}
