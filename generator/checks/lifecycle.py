@@ -17,7 +17,8 @@ from generator.model import Organization
 _SCPS = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html"
 
 
-@rule("LZ135", "Suspended accounts keep their root activity alerts", _SCPS, Severity.WARNING)
+@rule("LZ135", "Suspended accounts keep their root activity alerts", _SCPS,
+      severity=Severity.WARNING, fixture="suspended-alerts-blocked.yaml")
 def suspended_accounts_keep_alerts(r: Rule, org: Organization) -> Iterable[Finding]:
     suspended = [n for n, a in org.blueprint.accounts.items()
                  if a.state is AccountState.SUSPENDED]
