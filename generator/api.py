@@ -195,6 +195,7 @@ class DeploySettings:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     adopt: bool = False
+    email_codes: dict[str, str] = field(default_factory=dict)  # account -> one-time code
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -213,7 +214,8 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt,
+                            email_codes=tuple(sorted(settings.email_codes.items())))
     return Deployer(manifest, gateway, ui, options).run()
 
 
@@ -282,8 +284,8 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
     live = read_live(gateway)
     actual = live_organization(live, org)
-    changes, matches = compare_organization(org, actual)
+    changes, matches = compare_organization(org, actual, live=True)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
     return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
-                tuple(effective), (), chart)
+                tuple(effective), (), chart, command="lzgen drift")

@@ -447,13 +447,18 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     local: Annotated[bool, typer.Option(
         "--local", help="Deploy to a local emulator started for this run (needs moto, "
                         "the `local` extra).")] = False,
+    email_code: Annotated[list[str] | None, typer.Option(
+        "--email-code", help="ACCOUNT=CODE: the one-time code AWS sent to an account's new "
+                             "root email (repeatable; without it deploy asks on the "
+                             "terminal).")] = None,
 ) -> int:
     """Deploy OUTPUT: API steps, then each stack through a change set, then the last steps."""
     from generator import api
 
     settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
                                   dry_run=dry_run, yes=yes,
-                                  allow_destructive=allow_destructive, adopt=adopt)
+                                  allow_destructive=allow_destructive, adopt=adopt,
+                                  email_codes=_email_codes(email_code or []))
     if local:
         if profile or endpoint_url:
             raise UsageError("--local cannot be combined with --profile or --endpoint-url",
@@ -462,6 +467,17 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     else:
         api.deploy(output, settings)
     return ExitCode.OK
+
+
+def _email_codes(given: list[str]) -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for item in given:
+        account, _, code = item.partition("=")
+        if not account or not code:
+            raise UsageError(f"--email-code {item!r} is not ACCOUNT=CODE",
+                             "e.g. --email-code app-prod=A1B2C3 (the blueprint's account name)")
+        codes[account] = code
+    return codes
 
 
 @app.command(cls=_Command, epilog=_example("lzgen emulator --port 5000"))

@@ -17,7 +17,15 @@ from pathlib import Path as FsPath
 from typing import Any
 
 from generator.blueprint.loader import Document
-from generator.blueprint.schema import Account, Blueprint, Environment, OrganizationalUnit, Policy
+from generator.blueprint.schema import (
+    SUSPENDED_OU,
+    Account,
+    AccountState,
+    Blueprint,
+    Environment,
+    OrganizationalUnit,
+    Policy,
+)
 from generator.findings import Finding, KeyPath, Location, Severity
 from generator.quotas import Quotas
 
@@ -101,7 +109,20 @@ class Organization:
 
     @cached_property
     def accounts(self) -> dict[str, Account]:
-        return dict(sorted(self.blueprint.accounts.items()))
+        """The accounts lzgen manages, where they are: a suspended account in the Suspended
+        OU; closed accounts are left out (see `closed_accounts`)."""
+        found: dict[str, Account] = {}
+        for name, spec in sorted(self.blueprint.accounts.items()):
+            if spec.state is AccountState.SUSPENDED:
+                found[name] = spec.model_copy(update={"ou": SUSPENDED_OU})
+            elif spec.state is not AccountState.CLOSED:
+                found[name] = spec
+        return found
+
+    @cached_property
+    def closed_accounts(self) -> dict[str, Account]:
+        return {name: spec for name, spec in sorted(self.blueprint.accounts.items())
+                if spec.state is AccountState.CLOSED}
 
     @cached_property
     def quotas(self) -> Quotas:
@@ -123,7 +144,7 @@ class Organization:
 
     def chain_for_account(self, name: str) -> list[str]:
         """Target keys from the root down to the account: root, ou:..., account:NAME."""
-        account = self.blueprint.accounts[name]
+        account = self.accounts[name]
         return [ROOT, *(f"ou:{p}" for p in self.ancestors(account.ou)), f"account:{name}"]
 
     def chain_for_ou(self, path: str) -> list[str]:

@@ -16,7 +16,8 @@ from typing import Any
 
 from rich.markup import escape
 
-from generator.aws import stacksets
+from generator.aws import accounts, stacksets
+from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
@@ -25,6 +26,9 @@ from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
 from generator.aws.ui import DeployUi
 from generator.errors import AwsError, RefusedError
+from generator.synth.ids import ssm_name
+
+accounts.register()  # the Account API's steps: renames, email changes, closures
 
 # Errors of a read-only check that only mean "this needs what an earlier step or stack
 # creates": the step is pending, and checked again just before it runs.
@@ -41,6 +45,7 @@ DeployOptions = StackOptions
 class DeployReport:
     steps_applied: list[str] = field(default_factory=list)
     steps_pending: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # drift put back (aws/converge.py)
     stacks: dict[str, str] = field(default_factory=dict)
     instance_failures: list[stacksets.InstanceFailure] = field(default_factory=list)
 
@@ -58,7 +63,7 @@ class Deployer:
     def __init__(self, manifest: Manifest, gateway: Gateway, ui: DeployUi,
                  options: DeployOptions) -> None:
         self.manifest, self.gateway, self.ui, self.options = manifest, gateway, ui, options
-        self.resolver = Resolver(gateway)
+        self.resolver = Resolver(gateway, ids_prefix=ssm_name(manifest.organization, ""))
         self.stacks = Stacks(gateway, self.resolver, ui, options)
         self.report = DeployReport()
 
@@ -73,10 +78,14 @@ class Deployer:
         self._check_caller()
         deployed = self.stacks.snapshot(self.manifest.stacks)
         self._refuse_destructive(deployed)
+        convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
+                                  self.resolver)
+        convergence.preview()
         self._run_steps("prepare")
         self.ui.phase("stacks")
         for plan in self.manifest.stacks:
             self._deploy_stack(plan, deployed[plan.name])
+        self.report.repairs = convergence.repair()
         self.resolver.forget_accounts()
         self._run_steps("after")
         self._summarize()
@@ -148,7 +157,7 @@ class Deployer:
         handler = handler_for(step)
         assert handler is not None  # ensure_known ran first
         context = StepContext(self.gateway, self.resolver,
-                              step.region or self.gateway.region)
+                              step.region or self.gateway.region, self.options, self.ui)
         try:
             parameters = self.resolver.resolve(step.parameters)
             if handler.in_place(context, parameters):

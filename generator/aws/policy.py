@@ -20,6 +20,7 @@ STACK_ACTIONS = (
     "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
     "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate",
     "cloudformation:ListChangeSets", "cloudformation:UpdateTerminationProtection",
+    "cloudformation:ListStackResources",  # convergence (aws/converge.py)
 )
 STACKSET_ACTIONS = (
     "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
@@ -31,6 +32,7 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "organizations:CreateAccount", "organizations:DescribeAccount",
         "organizations:DescribeCreateAccountStatus", "organizations:ListAccounts",
         "organizations:ListParents", "organizations:ListRoots",
+        "organizations:ListAccountsForParent",  # convergence reads accounts per parent
         "organizations:ListTagsForResource", "organizations:MoveAccount",
         "organizations:TagResource", "organizations:UntagResource"),
     "AWS::Organizations::OrganizationalUnit": (
@@ -144,7 +146,7 @@ def deployer_policy(manifest: Mapping[str, Any],
     ssm = {a for a in scoped if a.startswith("ssm:")}
     if ssm:
         statements.append(_statement(
-            "IdsBetweenStacks", ssm | {"ssm:GetParameters"},
+            "IdsBetweenStacks", ssm | {"ssm:GetParameters", "ssm:GetParameter"},
             [f"arn:aws:ssm:{r}:*:parameter/lzgen/{org}/*" for r in regions]))
     stack_sets = {a for a in scoped if a.startswith("cloudformation:")}
     if stack_sets:
@@ -162,7 +164,10 @@ def deployer_policy(manifest: Mapping[str, Any],
 
 
 def _step_actions(steps: list[StepPlan]) -> set[str]:
+    from generator.aws import accounts
     from generator.aws.steps import step_permissions
+
+    accounts.register()
 
     found = {"organizations:DescribeOrganization", "organizations:ListRoots",
              "organizations:ListAccounts"}

@@ -20,7 +20,9 @@ from generator.errors import AwsError, UsageError
 
 if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
+    from generator.aws.stacks import StackOptions
     from generator.aws.tokens import Resolver
+    from generator.aws.ui import DeployUi
 
 FULL_AWS_ACCESS = "p-FullAWSAccess"
 
@@ -30,6 +32,8 @@ class StepContext:
     gateway: Gateway
     resolver: Resolver
     region: str  # where the step's calls go
+    options: StackOptions | None = None  # for steps that need the operator's say
+    ui: DeployUi | None = None
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call(service, operation, region=self.region, **params)

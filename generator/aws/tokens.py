@@ -30,8 +30,11 @@ def has_tokens(value: Any) -> bool:
 class Resolver:
     """Looks up what tokens stand for, once; `forget_accounts()` after stacks created some."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, *, ids_prefix: str = "") -> None:
         self.gateway = gateway
+        # Where the account stacks publish account IDs (generator/synth/ids.py): an account
+        # renamed in place is no longer found under its blueprint name by ListAccounts.
+        self.ids_prefix = ids_prefix
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
         self._account_list: list[dict[str, Any]] | None = None
@@ -92,13 +95,27 @@ class Resolver:
     def account_id(self, name: str) -> str:
         if re.fullmatch(r"\d{12}", name):
             return name
-        found = self.accounts().get(name)
+        found = self.accounts().get(name) or self._published_id(name)
         if found is None:
             raise AwsError(f"account {name!r} is not in the organization",
                            "the account stacks create it: deploy them first (a dry run "
                            "cannot resolve accounts that do not exist yet)",
                            code=ACCOUNT_NOT_FOUND)
         return found
+
+    def _published_id(self, name: str) -> str | None:
+        if not self.ids_prefix:
+            return None
+        from generator.model import logical_id
+
+        try:
+            answer = self.gateway.call("ssm", "GetParameter",
+                                       Name=self.ids_prefix + logical_id("Account", name))
+        except AwsError as error:
+            if error.code == "ParameterNotFound":
+                return None
+            raise
+        return str(answer["Parameter"]["Value"])
 
     def ou_id(self, path: str) -> str:
         """The ID of the OU at `path` ('Workloads/Prod'), walking the tree by names."""

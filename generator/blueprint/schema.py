@@ -85,8 +85,37 @@ class OrganizationalUnit(Strict):
                                                                 "name.")
 
 
+class AccountState(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CLOSED = "closed"
+
+
+SUSPENDED_OU = "Suspended"
+
+
 class Account(Strict):
+    """A member account. Its key in `accounts` is its identity: the CloudFormation resource
+    is named after it and it is the name the account was created with; it never changes.
+    Rename with `name`, change the root email with `email` (and `created_email`)."""
+
+    name: str | None = Field(
+        default=None, pattern=r"^[ -;=?-~]{1,50}$",
+        description="Display name of the account in AWS, when it differs from its key "
+                    "(1-50 characters). Changing it renames the account in place "
+                    "(Account Management PutAccountName): same account, same ID.")
     email: str = Field(description="Root email: a group address on the business domain.")
+    created_email: str | None = Field(
+        default=None,
+        description="The root email the account was created with, once `email` has been "
+                    "changed: the account's template keeps it, because CloudFormation cannot "
+                    "change the email of an existing account; deploy changes it through the "
+                    "Account Management API (a one-time code is sent to the new address).")
+    state: AccountState = Field(
+        default=AccountState.ACTIVE,
+        description="active; suspended: moved to the top-level OU 'Suspended' (its deny-all "
+                    "SCP applies, alerts keep working); closed: closed with CloseAccount "
+                    "(deploy needs --allow-destructive) and no longer in any stack.")
     ou: str = Field(description="Path of the parent OU, e.g. 'Workloads/Prod', or 'root'.")
     purpose: Purpose = Field(default=Purpose.WORKLOAD,
                              description="What the account is for (log-archive, security-tooling, "
@@ -100,6 +129,14 @@ class Account(Strict):
     contacts: AlternateContacts | None = Field(
         default=None, description="Alternate contacts of this account, replacing the "
                                   "organization's.")
+
+    def display_name(self, key: str) -> str:
+        """The account's name in AWS."""
+        return self.name or key
+
+    def template_email(self) -> str:
+        """The root email in the account's template: the one it was created with."""
+        return self.created_email or self.email
 
 
 class Policy(Strict):

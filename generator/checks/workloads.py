@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
+from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Account, Environment, Purpose
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, Severity
 from generator.model import ROOT, Organization
@@ -73,10 +73,16 @@ def ou_mixes_environments(r: Rule, org: Organization) -> Iterable[Finding]:
                             "Workloads/NonProd")
 
 
+def _placed(org: Organization) -> list[tuple[str, Account]]:
+    """Accounts where the blueprint places them: a suspended account sits in the Suspended
+    OU whatever its environment, so placement rules judge it where it was."""
+    return [(name, org.blueprint.accounts[name]) for name in org.accounts]
+
+
 @rule("LZ223", "An account's environment agrees with its OU's",
       fixture="account-env-conflict.yaml", seed="SEED-9.2")
 def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
-    for name, account in org.accounts.items():
+    for name, account in _placed(org):
         ou_environment = org.environment_of_ou(account.ou)
         own, inherited = kind_of(account.environment), kind_of(ou_environment)
         if own and inherited and own != inherited:
@@ -89,7 +95,7 @@ def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
 @rule("LZ224", "Production accounts sit under a production OU",
       fixture="prod-outside-prod-ou.yaml", seed="SEED-8.2")
 def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Finding]:
-    for name, account in org.accounts.items():
+    for name, account in _placed(org):
         if account.ou != ROOT and account.ou not in org.ous:
             continue  # LZ101 reports the unknown OU
         ou_environment = org.environment_of_ou(account.ou)

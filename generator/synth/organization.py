@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from troposphere import AWSHelperFn, Parameter, Ref, Tags, Template
+from troposphere.cloudformation import WaitConditionHandle
 from troposphere.organizations import Account, OrganizationalUnit, Policy
 
 from generator.model import ROOT, Organization, logical_id
@@ -76,6 +77,9 @@ def build_organization(org: Organization, build: Build) -> None:
         build.stacks.append(_ou_stack(org, name, paths))
     for name, accounts in layout.accounts.items():
         build.stacks.append(_account_stack(org, layout, name, accounts))
+    emptied = sorted({account_stack(org, n) for n in org.closed_accounts} - set(layout.accounts))
+    for name in emptied:
+        build.stacks.append(_emptied_account_stack(name))
     for name, policies in layout.policies.items():
         build.stacks.append(_policy_stack(org, layout, name, policies))
 
@@ -106,7 +110,11 @@ def _account_stack(org: Organization, layout: Assignment, stack: str,
     for name in names:
         spec = org.accounts[name]
         logical = logical_id("Account", name)
-        props: dict[str, Any] = {"AccountName": name, "Email": spec.email,
+        # AccountName and Email cannot change on an existing account (the resource's
+        # create-only properties): the template keeps the values it was created with, and
+        # renames and email changes go through the Account API (generator/synth/accounts.py).
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html
+        props: dict[str, Any] = {"AccountName": name, "Email": spec.template_email(),
                                  "ParentIds": [refs.ou(spec.ou)], "RoleName": spec.role_name}
         if spec.tags:
             props["Tags"] = tags(spec.tags)
@@ -122,6 +130,14 @@ def _account_stack(org: Organization, layout: Assignment, stack: str,
     before = [s for s in layout.accounts if s < stack]
     return Stack(stack, template.to_dict(), "Member accounts",
                  sorted(ou_stacks | set(before[-1:])), refs.parameters())
+
+
+def _emptied_account_stack(stack: str) -> Stack:
+    """An account stack whose accounts were all closed: kept, so that its accounts leave it
+    (retained), with a placeholder because a template needs at least one resource."""
+    template = new_template("Member accounts (all closed)")
+    template.add_resource(WaitConditionHandle("ClosedAccountsPlaceholder"))
+    return Stack(stack, template.to_dict(), "Member accounts (all closed)")
 
 
 def _policy_stack(org: Organization, layout: Assignment, stack: str, names: list[str]) -> Stack:

@@ -84,7 +84,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, services
+from . import accounts, engine, services
 
 logger = logging.getLogger(__name__)
 
@@ -397,8 +397,9 @@ class Account(_Resource, CloudFormationModel):
     def apply_update(self, properties: dict[str, Any]) -> None:
         org = _org(self.account_id, self.region_name)
         account = org.get_account_by_id(self.id)
-        account.name = _required(properties, "AccountName", self.cloudformation_type())
-        account.email = _required(properties, "Email", self.cloudformation_type())
+        # AccountName and Email cannot be updated through the resource, which only moves and
+        # tags the account: a name or email changed through the Account API stays.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html
         account.tags = _tags(properties)
         parent_id = self._parent_id(org, properties)
         if parent_id != account.parent_id:
@@ -803,6 +804,7 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    accounts.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -819,3 +821,4 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    accounts.reset_state()
