@@ -45,9 +45,13 @@ def _documents() -> list[Path]:
 def _options() -> dict[str, frozenset[str]]:
     """Each command's option names (long and short), read from the CLI itself."""
     group: Any = typer.main.get_command(app)
-    found = {"": frozenset({"--help", "-h", "--version"})}
+    top = {"--help", "-h"}
+    for param in group.params:
+        top.update(param.opts)
+        top.update(param.secondary_opts)
+    found = {"": frozenset(top)}
     for name, command in group.commands.items():
-        names = {"--help"}
+        names = {"--help", "-h"}
         for param in command.params:
             names.update(param.opts)
             names.update(param.secondary_opts)
