@@ -363,7 +363,7 @@ def _exception_suggestions(findings: list[Any]) -> list[str]:
         lines += ["# To accept them as they are, add (with your own reason and approver):",
                   "# exceptions:"]
         lines += [f"#   {seed}: {{reason: organization imported as it was built, "
-                  "approved_by: TODO}}" for seed in suggested]
+                  "approved_by: TODO}" for seed in suggested]
     return lines
 
 
