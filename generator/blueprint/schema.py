@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from generator.contract import PolicyTypeName
+
 Tags = dict[str, str]
 
 
@@ -50,7 +52,7 @@ class Environment(StrEnum):
         return self is Environment.PROD
 
 
-PolicyType = Literal["scp", "tag", "ai_opt_out", "backup"]
+PolicyType = PolicyTypeName  # every Organizations policy type (generator/contract.py)
 
 
 class ManagementAccount(Strict):

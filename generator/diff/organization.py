@@ -19,6 +19,7 @@ from generator.diff.model import Change, Risk
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
+from generator.policies.types import SPECS
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",
             "full_aws_access"}
@@ -31,8 +32,7 @@ _SECTION_WEAKENING = {
     "services": "a security service is turned off",
     "exceptions": "a recommendation is now deliberately not followed",
 }
-POLICY_WORDS = {"scp": "SCP", "tag": "tag policy", "ai_opt_out": "AI opt-out policy",
-                "backup": "backup policy"}
+POLICY_WORDS = {name: spec.title for name, spec in SPECS.items()}
 _REFUSED = ("CloudFormation's account provider refuses to change {what} of an existing account: "
             "the stack update fails and rolls back, after the stacks before it were updated")
 

@@ -13,10 +13,9 @@ from typing import Any, Final
 
 from generator.policies import documents
 from generator.policies.errors import PolicyParamError
-from generator.policies.grammar import validate
 from generator.policies.params import Param, ParamKind, ResolvedParams, resolve
-from generator.policies.policy_types import API_TYPE, POLICY_TYPES, PolicyType
 from generator.policies.tags import TagSpec, tag_policy_from_spec
+from generator.policies.types import API_TYPE, POLICY_TYPES, PolicyType, validate
 
 __all__ = [
     "API_TYPE",

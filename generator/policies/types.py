@@ -1,0 +1,133 @@
+"""The registry of AWS Organizations policy types: one spec per type, which the schema, the
+checks, synth, diff, import and the test strategies read.
+
+Adding a type: its name in generator/contract.py, its limits in generator/quotas.py, and a
+spec here (with a grammar in generator/policies/management.py when AWS documents one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Final, Literal
+
+from generator.contract import POLICY_TYPE_API, PolicyTypeName
+from generator.policies import grammar, management
+from generator.policies.grammar import Problem
+from generator.quotas import per_target_quota, size_quota
+
+PolicyType = PolicyTypeName
+Kind = Literal["authorization", "management"]
+
+_GUIDE: Final = "https://docs.aws.amazon.com/organizations/latest/userguide"
+
+
+@dataclass(frozen=True)
+class PolicyTypeSpec:
+    """Everything lzgen knows about one policy type."""
+
+    name: PolicyType  # the blueprint's name
+    title: str  # how messages name it: "SCP", "backup policy"
+    kind: Kind  # authorization (SCP, RCP: IAM language) or management (inheritance operators)
+    syntax_url: str
+    validator: Callable[[object], list[Problem]]
+    schema_published: bool = True  # False: AWS documents no attribute schema; shape only
+    aws_managed_default: str | None = None  # the AWS policy attached everywhere, if any
+
+    @property
+    def api(self) -> str:
+        return POLICY_TYPE_API[self.name]
+
+    @property
+    def size_quota(self) -> str:
+        return size_quota(self.name)
+
+    @property
+    def per_target_quota(self) -> str:
+        return per_target_quota(self.name)
+
+    @property
+    def describe_effective(self) -> bool:
+        """Whether DescribeEffectivePolicy accepts the type (management types only)."""
+        return self.kind == "management"
+
+
+def _spec(name: PolicyType, title: str, kind: Kind, page: str,
+          validator: Callable[[object], list[Problem]], *, schema_published: bool = True,
+          aws_managed_default: str | None = None) -> PolicyTypeSpec:
+    return PolicyTypeSpec(name, title, kind, f"{_GUIDE}/{page}.html", validator,
+                          schema_published, aws_managed_default)
+
+
+_SPECS: Final = (
+    _spec("scp", "SCP", "authorization", "orgs_manage_policies_scps_syntax",
+          grammar.validate_scp, aws_managed_default="FullAWSAccess"),
+    _spec("rcp", "RCP", "authorization", "orgs_manage_policies_rcps_syntax",
+          grammar.validate_rcp, aws_managed_default="RCPFullAWSAccess"),
+    _spec("tag", "tag policy", "management", "orgs_manage_policies_example-tag-policies",
+          grammar.validate_tag_policy),
+    _spec("backup", "backup policy", "management", "orgs_manage_policies_backup_syntax",
+          management.validator(management.BACKUP)),
+    _spec("ai_opt_out", "AI opt-out policy", "management",
+          "orgs_manage_policies_ai-opt-out_syntax", grammar.validate_ai_opt_out),
+    _spec("chatbot", "chat applications policy", "management",
+          "orgs_manage_policies_chatbot_syntax", management.validator(management.ANY),
+          schema_published=False),
+    _spec("declarative_ec2", "EC2 declarative policy", "management",
+          "orgs_manage_policies_declarative_syntax",
+          management.validator(management.DECLARATIVE_EC2)),
+    _spec("securityhub", "Security Hub policy", "management",
+          "orgs_manage_policies_security_hub_syntax",
+          management.validator(management.SECURITYHUB)),
+    _spec("securityhub_cspm", "Security Hub CSPM policy", "management",
+          "orgs_manage_policies_security_hub", management.validator(management.ANY),
+          schema_published=False),
+    _spec("inspector", "Inspector policy", "management", "orgs_manage_policies_inspector_syntax",
+          management.validator(management.INSPECTOR)),
+    _spec("upgrade_rollout", "upgrade rollout policy", "management",
+          "orgs_manage_policies_upgrade_syntax",
+          management.validator(management.UPGRADE_ROLLOUT)),
+    _spec("bedrock", "Bedrock policy", "management", "orgs_manage_policies_bedrock_syntax",
+          management.validator(management.BEDROCK)),
+    _spec("s3", "S3 policy", "management", "orgs_manage_policies_s3_syntax",
+          management.validator(management.S3)),
+    _spec("network_security_director", "network security director policy", "management",
+          "orgs_manage_policies_network_security_director",
+          management.validator(management.ANY), schema_published=False),
+    _spec("guardduty", "GuardDuty policy", "management", "orgs_manage_policies_guardduty",
+          management.validator(management.ANY), schema_published=False),
+)
+
+SPECS: Final[dict[PolicyType, PolicyTypeSpec]] = {spec.name: spec for spec in _SPECS}
+POLICY_TYPES: Final[tuple[PolicyType, ...]] = tuple(SPECS)
+API_TYPE: Final[dict[PolicyType, str]] = {name: spec.api for name, spec in SPECS.items()}
+BY_API: Final[dict[str, PolicyTypeSpec]] = {spec.api: spec for spec in _SPECS}
+
+
+def spec(name: str) -> PolicyTypeSpec:
+    try:
+        return SPECS[name]  # type: ignore[index]
+    except KeyError:
+        raise ValueError(f"unknown policy type {name!r}; expected one of "
+                         f"{', '.join(POLICY_TYPES)}") from None
+
+
+def validate(policy_type: str, document: object) -> list[Problem]:
+    """The grammar problems of ``document`` read as a policy of ``policy_type``."""
+    return grammar.checked(spec(policy_type).validator, document)
+
+
+@cache
+def botocore_policy_types() -> tuple[str, ...]:
+    """The policy types the installed botocore's Organizations model knows (its PolicyType
+    enum): the API's own list, read at run time."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("organizations")
+    return tuple(model.shape_for("PolicyType").enum)
+
+
+def unknown_api_types(api_types: list[str] | tuple[str, ...]) -> list[str]:
+    """API type names lzgen has no spec for (a type AWS added after this lzgen)."""
+    return sorted(t for t in api_types if t not in BY_API)
