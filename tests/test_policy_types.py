@@ -75,7 +75,7 @@ def test_an_organization_with_every_type_generates(tmp_path: Path) -> None:
 
 # --- the real-policy defects of issue 12 ------------------------------------------------------
 
-_TAG = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_supported-resources-enforcement.html"  # noqa: E501
+_TAG = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_supported-resources-enforcement.html"
 
 
 def _tag_policy(*enforced_for: str) -> dict[str, Any]:
