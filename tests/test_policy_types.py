@@ -237,3 +237,57 @@ def test_attachments_count_rcp_full_aws_access(tmp_path: Path) -> None:
     policies = "".join(_inline(f"rcp-{i}", "rcp", rcp) for i in range(5))
     findings = [f for f in findings_of(_blueprint(tmp_path, policies)) if f.rule == "LZ111"]
     assert findings and "RCPFullAWSAccess" in findings[0].message
+
+
+# --- diff: what weakens -----------------------------------------------------------------------
+
+def test_an_rcp_loosened_weakens() -> None:
+    from generator.diff.statements import document_diff
+
+    head = json.loads(json.dumps(SAMPLES["rcp"]))
+    head["Statement"][0]["Action"] = ["s3:*"]  # sqs no longer denied
+    assert document_diff("rcp", SAMPLES["rcp"], head).weakening
+
+
+@pytest.mark.parametrize(("policy_type", "edit", "fragment"), [
+    ("declarative_ec2", lambda d: d["ec2_attributes"]["image_block_public_access"]["state"]
+     .update({"@@assign": "unblocked"}), "public sharing of AMIs weakened"),
+    ("declarative_ec2", lambda d: d["ec2_attributes"].pop("instance_metadata_defaults"),
+     "IMDSv2 requirement weakened"),
+    ("s3", lambda d: d["s3_attributes"]["public_access_block_configuration"]
+     .update({"@@assign": "none"}), "S3 Block Public Access weakened"),
+    ("securityhub", lambda d: d["securityhub"]["disable_in_regions"]
+     .update({"@@assign": ["eu-west-1"]}), "now in eu-west-1"),
+])
+def test_a_protection_turned_off_weakens(policy_type: str, edit: Any, fragment: str) -> None:
+    from generator.diff.statements import document_diff
+
+    head = json.loads(json.dumps(SAMPLES[policy_type]))
+    edit(head)
+    weakening = document_diff(policy_type, SAMPLES[policy_type], head).weakening
+    assert any(fragment in reason for reason in weakening), weakening
+
+
+def test_a_stricter_declarative_policy_does_not_weaken() -> None:
+    from generator.diff.statements import document_diff
+
+    head = json.loads(json.dumps(SAMPLES["declarative_ec2"]))
+    head["ec2_attributes"]["snapshot_block_public_access"] = {
+        "state": {"@@assign": "block_all_sharing"}}
+    assert document_diff("declarative_ec2", SAMPLES["declarative_ec2"], head).weakening == ()
+
+
+def test_detaching_a_declarative_policy_or_an_rcp_weakens(tmp_path: Path) -> None:
+    from generator.diff import Risk
+    from generator.diff.sources import Source
+
+    (tmp_path / "base").mkdir()
+    policies = (_inline("ec2", "declarative_ec2", SAMPLES["declarative_ec2"])
+                + _inline("rcp", "rcp", SAMPLES["rcp"]))
+    base = _blueprint(tmp_path / "base", policies)
+    (tmp_path / "head").mkdir()
+    head = _blueprint(tmp_path / "head", policies.replace("[root]", "[]"))
+    diff = api.diff(Source(base), Source(head))
+    risks = {c.subject: (c.risk, c.reason) for c in diff.changes if c.action == "detached"}
+    assert risks["ec2"][0] is Risk.WEAKENS and "public sharing of AMIs" in risks["ec2"][1]
+    assert risks["rcp"][0] is Risk.WEAKENS

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.diff.model import Change, Risk
+from generator.diff.protections import protections_set
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
@@ -380,8 +381,8 @@ def _fingerprint(policy: ResolvedPolicy) -> str:
 
 
 def is_guardrail(policy: ResolvedPolicy) -> bool:
-    """Whether an SCP holds a Deny statement, that is: whether it is a guardrail."""
-    if policy.spec.type != "scp" or not policy.document:
+    """Whether an SCP or RCP holds a Deny statement, that is: whether it is a guardrail."""
+    if policy.spec.type not in ("scp", "rcp") or not policy.document:
         return False
     raw = policy.document.get("Statement", [])
     statements = [raw] if isinstance(raw, Mapping) else raw
@@ -394,6 +395,9 @@ def _policy_removed(policy: ResolvedPolicy) -> Change:
         return Change("policy", "removed", policy.name, f"policy {policy.name} removed",
                       Risk.ROUTINE, "it was not attached anywhere")
     guard = " This guardrail stops protecting those targets." if is_guardrail(policy) else ""
+    lost = protections_set(policy.spec.type, policy.document)
+    if lost:
+        guard += f" Protection turned off: {'; '.join(lost)}."
     return Change("policy", "removed", policy.name,
                   f"{POLICY_WORDS[policy.spec.type]} {policy.name} removed (was attached to "
                   f"{', '.join(targets)})", Risk.DESTRUCTIVE,
@@ -503,6 +507,10 @@ def _detached(policy: ResolvedPolicy, targets: list[str], head: Organization) ->
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       f"guardrail removed: what {policy.name} denies is no longer denied "
                       f"below {', '.join(still)}")
+    lost = protections_set(policy.spec.type, policy.document)
+    if still and lost:
+        return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
+                      f"protection turned off below {', '.join(still)}: {'; '.join(lost)}")
     if still and policy.spec.type == "ai_opt_out":
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       "AI services may use content of accounts below "

@@ -24,6 +24,21 @@ _GUIDE: Final = "https://docs.aws.amazon.com/organizations/latest/userguide"
 
 
 @dataclass(frozen=True)
+class Protection:
+    """A setting whose weakening `lzgen diff` reports as a risk.
+
+    ``path`` leads to the setting (``*`` matches any key); ``strength`` lists its values from
+    the most protective down (a setting that disappears counts as the weakest). For a Region
+    list, ``strength`` is ("enable",) or ("disable",): losing an enabled Region or gaining a
+    disabled one weakens.
+    """
+
+    path: tuple[str, ...]
+    strength: tuple[str, ...]
+    what: str
+
+
+@dataclass(frozen=True)
 class PolicyTypeSpec:
     """Everything lzgen knows about one policy type."""
 
@@ -34,6 +49,7 @@ class PolicyTypeSpec:
     validator: Callable[[object], list[Problem]]
     schema_published: bool = True  # False: AWS documents no attribute schema; shape only
     aws_managed_default: str | None = None  # the AWS policy attached everywhere, if any
+    protections: tuple[Protection, ...] = ()  # settings whose weakening diff reports
 
     @property
     def api(self) -> str:
@@ -55,9 +71,32 @@ class PolicyTypeSpec:
 
 def _spec(name: PolicyType, title: str, kind: Kind, page: str,
           validator: Callable[[object], list[Problem]], *, schema_published: bool = True,
-          aws_managed_default: str | None = None) -> PolicyTypeSpec:
+          aws_managed_default: str | None = None,
+          protections: tuple[Protection, ...] = ()) -> PolicyTypeSpec:
     return PolicyTypeSpec(name, title, kind, f"{_GUIDE}/{page}.html", validator,
-                          schema_published, aws_managed_default)
+                          schema_published, aws_managed_default, protections)
+
+
+def _regions(*path: str, what: str) -> tuple[Protection, Protection]:
+    return (Protection((*path, "enable_in_regions"), ("enable",), f"{what} enabled"),
+            Protection((*path, "disable_in_regions"), ("disable",), f"{what} disabled"))
+
+
+_EC2: Final = (
+    Protection(("ec2_attributes", "image_block_public_access", "state"),
+               ("block_new_sharing", "unblocked"), "public sharing of AMIs"),
+    Protection(("ec2_attributes", "snapshot_block_public_access", "state"),
+               ("block_all_sharing", "block_new_sharing", "unblocked"),
+               "public sharing of EBS snapshots"),
+    Protection(("ec2_attributes", "instance_metadata_defaults", "http_tokens"),
+               ("required", "optional", "no_preference"), "IMDSv2 requirement"),
+    Protection(("ec2_attributes", "serial_console_access", "status"),
+               ("disabled", "enabled"), "serial console access"),
+    Protection(("ec2_attributes", "vpc_block_public_access", "internet_gateway_block", "mode"),
+               ("block_bidirectional", "block_ingress", "off"), "VPC block public access"),
+    Protection(("ec2_attributes", "allowed_images_settings", "state"),
+               ("enabled", "audit_mode", "disabled"), "allowed AMIs"),
+)
 
 
 _SPECS: Final = (
@@ -76,22 +115,26 @@ _SPECS: Final = (
           schema_published=False),
     _spec("declarative_ec2", "EC2 declarative policy", "management",
           "orgs_manage_policies_declarative_syntax",
-          management.validator(management.DECLARATIVE_EC2)),
+          management.validator(management.DECLARATIVE_EC2), protections=_EC2),
     _spec("securityhub", "Security Hub policy", "management",
           "orgs_manage_policies_security_hub_syntax",
-          management.validator(management.SECURITYHUB)),
+          management.validator(management.SECURITYHUB),
+          protections=_regions("securityhub", what="Security Hub")),
     _spec("securityhub_cspm", "Security Hub CSPM policy", "management",
           "orgs_manage_policies_security_hub", management.validator(management.ANY),
           schema_published=False),
     _spec("inspector", "Inspector policy", "management", "orgs_manage_policies_inspector_syntax",
-          management.validator(management.INSPECTOR)),
+          management.validator(management.INSPECTOR),
+          protections=_regions("inspector", "enablement", "*", what="Inspector scanning")),
     _spec("upgrade_rollout", "upgrade rollout policy", "management",
           "orgs_manage_policies_upgrade_syntax",
           management.validator(management.UPGRADE_ROLLOUT)),
     _spec("bedrock", "Bedrock policy", "management", "orgs_manage_policies_bedrock_syntax",
           management.validator(management.BEDROCK)),
     _spec("s3", "S3 policy", "management", "orgs_manage_policies_s3_syntax",
-          management.validator(management.S3)),
+          management.validator(management.S3), protections=(
+              Protection(("s3_attributes", "public_access_block_configuration"),
+                         ("all", "none"), "S3 Block Public Access"),)),
     _spec("network_security_director", "network security director policy", "management",
           "orgs_manage_policies_network_security_director",
           management.validator(management.ANY), schema_published=False),
