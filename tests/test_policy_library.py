@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.policies.grammar import CHILD_CONTROL, minified_size
-from generator.policies.types import validate
 from generator.policies.library import (
     API_TYPE,
     BUILTINS,
@@ -21,6 +20,7 @@ from generator.policies.library import (
     render,
     tag_policy_from_spec,
 )
+from generator.policies.types import validate
 
 SIZE_LIMITS = {"scp": 10_240, "ai_opt_out": 2_500, "tag": 10_000, "backup": 10_000}
 
