@@ -291,3 +291,54 @@ def test_detaching_a_declarative_policy_or_an_rcp_weakens(tmp_path: Path) -> Non
     risks = {c.subject: (c.risk, c.reason) for c in diff.changes if c.action == "detached"}
     assert risks["ec2"][0] is Risk.WEAKENS and "public sharing of AMIs" in risks["ec2"][1]
     assert risks["rcp"][0] is Risk.WEAKENS
+
+
+# --- effective policies ------------------------------------------------------------------------
+
+def test_management_policies_fold_with_the_inheritance_operators() -> None:
+    from generator.policies.merge import effective_policy
+
+    root = {"securityhub": {"enable_in_regions": {"@@assign": ["us-east-1", "eu-west-1"]},
+                            "disable_in_regions": {"@@assign": []}}}
+    ou = {"securityhub": {"enable_in_regions": {"@@append": ["eu-central-1"]}}}
+    account = {"securityhub": {"enable_in_regions": {"@@remove": ["us-east-1"]}}}
+    assert effective_policy([[root], [ou], [account]]) == {"securityhub": {
+        "disable_in_regions": [], "enable_in_regions": ["eu-west-1", "eu-central-1"]}}
+
+
+def test_child_control_locks_a_setting_for_lower_levels_only() -> None:
+    from generator.policies.merge import effective_policy
+
+    root = {"s3_attributes": {"public_access_block_configuration": {
+        "@@assign": "all", "@@operators_allowed_for_child_policies": ["@@none"]}}}
+    same_level = {"s3_attributes": {"public_access_block_configuration": {"@@assign": "none"}}}
+    child = {"s3_attributes": {"public_access_block_configuration": {"@@assign": "none"}}}
+    # Within the root level the first @@assign wins; the lock binds the levels below.
+    assert effective_policy([[root, same_level], [child]]) == {
+        "s3_attributes": {"public_access_block_configuration": "all"}}
+    assert effective_policy([[same_level], [child]]) == {
+        "s3_attributes": {"public_access_block_configuration": "none"}}
+
+
+def test_a_locked_container_refuses_new_entries_from_children() -> None:
+    from generator.policies.merge import effective_policy
+
+    root = {"ec2_attributes": {"@@operators_allowed_for_child_policies": ["@@none"],
+                               "serial_console_access": {"status": {"@@assign": "disabled"}}}}
+    child = {"ec2_attributes": {"image_block_public_access": {
+        "state": {"@@assign": "unblocked"}}}}
+    assert effective_policy([[root], [child]]) == {
+        "ec2_attributes": {"serial_console_access": {"status": "disabled"}}}
+
+
+def test_effective_policies_and_rcps_of_an_account(tmp_path: Path) -> None:
+    from generator.inheritance import effective_policies, rcps_in_effect
+
+    policies = "".join(_inline(name, name.replace("-", "_"), SAMPLES[name.replace("-", "_")])
+                       for name in ("declarative-ec2", "rcp", "tag"))
+    org = api.load(_blueprint(tmp_path, policies))
+    effective = effective_policies(org, "app-prod")
+    assert set(effective) == {"declarative_ec2", "tag"}
+    assert effective["declarative_ec2"]["ec2_attributes"]["instance_metadata_defaults"] == {
+        "http_tokens": "required", "http_put_response_hop_limit": "2"}
+    assert set(rcps_in_effect(org, "app-prod")) == {"rcp", "RCPFullAWSAccess"}
