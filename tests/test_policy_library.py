@@ -22,12 +22,15 @@ from generator.policies.library import (
 )
 from generator.policies.types import validate
 
-SIZE_LIMITS = {"scp": 10_240, "ai_opt_out": 2_500, "tag": 10_000, "backup": 10_000}
+SIZE_LIMITS = {"scp": 10_240, "ai_opt_out": 2_500, "tag": 10_000, "backup": 10_000,
+               "rcp": 5_120, "declarative_ec2": 10_000}
 
 MINIMAL_PARAMS: dict[str, dict[str, object]] = {
     "deny-outside-regions": {"allowed_regions": ["eu-west-1"]},
     "protect-baseline-roles": {"role_names": ["OrganizationAccountAccessRole"]},
     "deny-all-except-break-glass": {"break_glass_role_arns": ["arn:aws:iam::*:role/BreakGlass"]},
+    "rcp-trusted-identities": {"organization_id": "o-abcdefghij"},
+    "rcp-confused-deputy": {"organization_id": "o-abcdefghij"},
 }
 
 MANY_ROLE_ARNS = [f"arn:aws:iam::{index:012d}:role/platform/Admin{index}" for index in range(20)]
@@ -51,6 +54,10 @@ LARGEST_PARAMS: dict[str, dict[str, object]] = {
     },
     "deny-all-except-break-glass": {"break_glass_role_arns": MANY_ROLE_ARNS},
     "ai-services-opt-out": {"allow_child_opt_in": True},
+    **{name: {"organization_id": "o-abcdefghij",
+              "trusted_account_ids": [f"{index:012d}" for index in range(40)],
+              "exempt_resource_tag": "dp:exclude:identity"}
+       for name in ("rcp-trusted-identities", "rcp-confused-deputy")},
 }
 
 
@@ -82,6 +89,8 @@ def test_catalogue_holds_the_expected_builtins() -> None:
         "full-aws-access", "deny-leave-organization", "deny-root-user",
         "protect-security-services", "deny-outside-regions", "protect-baseline-roles",
         "deny-all-except-break-glass", "deny-disable-ebs-encryption", "ai-services-opt-out",
+        "rcp-trusted-identities", "rcp-confused-deputy", "ec2-block-public-sharing",
+        "ec2-require-imdsv2",
     }
 
 

@@ -342,3 +342,45 @@ def test_effective_policies_and_rcps_of_an_account(tmp_path: Path) -> None:
     assert effective["declarative_ec2"]["ec2_attributes"]["instance_metadata_defaults"] == {
         "http_tokens": "required", "http_put_response_hop_limit": "2"}
     assert set(rcps_in_effect(org, "app-prod")) == {"rcp", "RCPFullAWSAccess"}
+
+
+# --- built-ins ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "params"), [
+    ("rcp-trusted-identities", {"organization_id": "o-abcdefghij"}),
+    ("rcp-confused-deputy", {"organization_id": "o-abcdefghij",
+                             "trusted_account_ids": ["111122223333"], "services": ["s3"]}),
+    ("ec2-block-public-sharing", {"snapshot_state": "block_new_sharing"}),
+    ("ec2-require-imdsv2", {"hop_limit": "1", "lock": False, "exception_message": "Ask us"}),
+])
+def test_perimeter_builtins_render_valid_documents(name: str, params: dict[str, Any]) -> None:
+    from generator.policies.library import BUILTINS, render
+
+    document = render(name, params)
+    assert validate(BUILTINS[name].type, document) == []
+
+
+def test_perimeter_builtins_protect_what_they_say() -> None:
+    from generator.diff.protections import protections_set
+    from generator.policies.library import render
+
+    found = protections_set("declarative_ec2", render("ec2-block-public-sharing", {}))
+    assert any("AMIs" in f for f in found) and any("snapshots" in f for f in found)
+    found = protections_set("declarative_ec2", render("ec2-require-imdsv2", {}))
+    assert any("IMDSv2" in f for f in found)
+
+
+def test_perimeter_builtins_refuse_bad_parameters() -> None:
+    from generator.policies.errors import PolicyParamError
+    from generator.policies.library import render
+
+    with pytest.raises(PolicyParamError):
+        render("rcp-trusted-identities", {})  # the organization ID is required
+    with pytest.raises(PolicyParamError):
+        render("rcp-confused-deputy", {"organization_id": "o-abcdefghij",
+                                       "services": ["ec2"]})  # not an RCP service
+
+
+def test_builtins_are_off_unless_a_blueprint_names_them() -> None:
+    org = api.load(BLUEPRINTS / "minimal.yaml")
+    assert {p.spec.type for p in org.policies.values()} == {"scp"}
