@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from generator import api
+from generator.aws.live import botocore_policy_types
 from generator.contract import POLICY_TYPE_API
 from generator.findings import Finding, Severity
-from generator.policies.types import SPECS, botocore_policy_types, validate
+from generator.policies.types import SPECS, validate
 from generator.quotas import DEFAULTS
 from tests.helpers import BLUEPRINTS, findings_of
 from tests.policy_samples import SAMPLES

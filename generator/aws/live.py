@@ -79,6 +79,15 @@ class LiveOrganization:
         return [ROOT, *(f"ou:{p}" for p in self.ous), *(f"account:{n}" for n in self.accounts)]
 
 
+def botocore_policy_types() -> tuple[str, ...]:
+    """The policy types the installed botocore's Organizations model knows (its PolicyType
+    enum): the API's own list, read at run time. generator/contract.py must match it."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("organizations")
+    return tuple(model.shape_for("PolicyType").enum)
+
+
 def read_live(gateway: Gateway) -> LiveOrganization:
     """The whole organization; the caller must be its management account."""
     org = gateway.call("organizations", "DescribeOrganization")["Organization"]

@@ -10,9 +10,10 @@ service-wide condition keys, so lzgen checks only the prefix of those.
 
 from __future__ import annotations
 
-import importlib.resources
+import importlib.util
 import json
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 SOURCE = ("cfn-lint's cfnlint/data/AdditionalSpecs/Policies.json (built from AWS's Service "
@@ -21,7 +22,12 @@ SOURCE = ("cfn-lint's cfnlint/data/AdditionalSpecs/Policies.json (built from AWS
 
 @cache
 def _data() -> dict[str, Any]:
-    path = importlib.resources.files("cfnlint.data.AdditionalSpecs") / "Policies.json"
+    # Found without importing cfnlint: `lzgen generate --no-lint` must not load cfn-lint.
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("cfn-lint is not installed; lzgen needs its IAM data")
+    path = (Path(next(iter(spec.submodule_search_locations))) / "data" / "AdditionalSpecs"
+            / "Policies.json")
     with path.open("r", encoding="utf-8") as stream:
         data: dict[str, Any] = json.load(stream)
     return data

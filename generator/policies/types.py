@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Final, Literal
 
 from generator.contract import POLICY_TYPE_API, PolicyTypeName
@@ -159,18 +158,3 @@ def spec(name: str) -> PolicyTypeSpec:
 def validate(policy_type: str, document: object) -> list[Problem]:
     """The grammar problems of ``document`` read as a policy of ``policy_type``."""
     return grammar.checked(spec(policy_type).validator, document)
-
-
-@cache
-def botocore_policy_types() -> tuple[str, ...]:
-    """The policy types the installed botocore's Organizations model knows (its PolicyType
-    enum): the API's own list, read at run time."""
-    import botocore.session
-
-    model = botocore.session.get_session().get_service_model("organizations")
-    return tuple(model.shape_for("PolicyType").enum)
-
-
-def unknown_api_types(api_types: list[str] | tuple[str, ...]) -> list[str]:
-    """API type names lzgen has no spec for (a type AWS added after this lzgen)."""
-    return sorted(t for t in api_types if t not in BY_API)
