@@ -1,5 +1,6 @@
-"""Every AWS limit lzgen enforces, in one table. A blueprint may override any of them under
-`quotas:` (for instance after AWS raised a quota for the organization)."""
+"""Every AWS limit lzgen enforces, in one table. A blueprint may lower any of them under
+`quotas:` (to keep headroom), and raise only those AWS lets an organization raise through
+Service Quotas (checked by LZ113)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class Quota:
     value: int
     what: str
     source: str
+    raisable: bool = False  # whether AWS raises it for an organization on request
     assumed: bool = False  # AWS publishes no figure: lzgen uses its neighbours' value
 
 
@@ -67,15 +69,17 @@ def _policy_quotas() -> dict[str, Quota]:
     for name, (size, per_target, source, assumed) in _POLICY_LIMITS.items():
         quotas[per_target_quota(name)] = Quota(
             per_target, f"{name} policies attached directly to one root, OU or account",
-            source, assumed)
+            source, assumed=assumed)
         quotas[size_quota(name)] = Quota(size, f"characters of one {name} policy, minified",
-                                         source, assumed)
+                                         source, assumed=assumed)
     return quotas
 
 
 DEFAULTS: dict[str, Quota] = {
     "ou_depth": Quota(5, "OU nesting levels below the root", _ORG_QUOTAS),
-    "ous": Quota(2000, "OUs in an organization", _ORG_QUOTAS),
+    # Assumed raisable: AWS's quota page lists it among values "some of" which can be raised
+    # through Service Quotas, without saying which; the others below are fixed maximums.
+    "ous": Quota(2000, "OUs in an organization", _ORG_QUOTAS, raisable=True),
     "tags_per_entity": Quota(50, "tags on one root, OU, account or policy", _ORG_QUOTAS),
     "template_resources": Quota(500, "resources in one CloudFormation template", _CFN_QUOTAS),
     "template_parameters": Quota(200, "parameters in one CloudFormation template", _CFN_QUOTAS),
