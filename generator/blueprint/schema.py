@@ -105,7 +105,8 @@ class Account(Strict):
 
 
 class Policy(Strict):
-    type: PolicyType = Field(description="Policy type: scp, tag, ai_opt_out or backup.")
+    type: PolicyType = Field(
+        description="The Organizations policy type (docs/reference/policy-types.md).")
     description: str = Field(default="",
                              description="What the policy does (sent to AWS as its description).")
     builtin: str | None = Field(default=None, description="Name of a built-in policy.")
