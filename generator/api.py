@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import FindingsError
+from generator.errors import AwsError, FindingsError
 from generator.findings import Finding, sorted_findings
 from generator.model import Organization
 
@@ -283,6 +283,10 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
         raise FindingsError(findings)
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
     live = read_live(gateway)
+    if live.unknown_policy_types:
+        raise AwsError(f"the organization has policy types this lzgen does not know "
+                       f"({', '.join(live.unknown_policy_types)}); drift cannot compare "
+                       "their policies", "upgrade lzgen")
     actual = live_organization(live, org)
     changes, matches = compare_organization(org, actual, live=True)
     effective = compare_effective(org, actual, matches)

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.blueprint.loader import Document
 from generator.blueprint.schema import (
@@ -28,6 +28,9 @@ from generator.blueprint.schema import (
 )
 from generator.findings import Finding, KeyPath, Location, Severity
 from generator.quotas import Quotas
+
+if TYPE_CHECKING:
+    from generator.policies.jsonsource import PolicySource
 
 ROOT = "root"
 
@@ -89,6 +92,7 @@ class ResolvedPolicy:
     document: dict[str, Any] | None
     targets: list[Target]
     origin: KeyPath = ()  # where the blueprint defines it, when not under `policies`
+    source: PolicySource | None = None  # the policy file and its positions, for `file:`
 
     @property
     def logical_id(self) -> str:
@@ -178,11 +182,13 @@ def resolve(blueprint: Blueprint, doc: Document) -> Organization:
     ous: dict[str, Ou] = {}
     _collect_ous(blueprint.organizational_units, ROOT, 1, ous)
     problems: list[Finding] = []
-    policies = {
-        name: ResolvedPolicy(name, spec, _document(name, spec, doc, problems),
-                             [_target(entry, i) for i, entry in enumerate(spec.attach)])
-        for name, spec in sorted(blueprint.policies.items())
-    }
+    policies = {}
+    for name, spec in sorted(blueprint.policies.items()):
+        sources: list[PolicySource] = []
+        document = _document(name, spec, doc, problems, sources)
+        policies[name] = ResolvedPolicy(
+            name, spec, document, [_target(entry, i) for i, entry in enumerate(spec.attach)],
+            source=sources[0] if sources else None)
     strategy = _tagging_policy(blueprint)
     if strategy is not None:
         policies = dict(sorted({**policies, strategy.name: strategy}.items()))
@@ -227,13 +233,13 @@ def _target(entry: str, index: int) -> Target:
     return Target("unknown", entry, index)
 
 
-def _document(name: str, spec: Policy, doc: Document,
-              problems: list[Finding]) -> dict[str, Any] | None:
+def _document(name: str, spec: Policy, doc: Document, problems: list[Finding],
+              sources: list[PolicySource]) -> dict[str, Any] | None:
     where = ("policies", name)
     if spec.content is not None:
         return spec.content
     if spec.file is not None:
-        return _read_policy_file(spec.file, doc, (*where, "file"), problems)
+        return _read_policy_file(spec.file, doc, (*where, "file"), problems, sources)
     from generator.policies.library import PolicyParamError, render
 
     assert spec.builtin is not None
@@ -246,8 +252,8 @@ def _document(name: str, spec: Policy, doc: Document,
         return None
 
 
-def _read_policy_file(relative: str, doc: Document, where: KeyPath,
-                      problems: list[Finding]) -> dict[str, Any] | None:
+def _read_policy_file(relative: str, doc: Document, where: KeyPath, problems: list[Finding],
+                      sources: list[PolicySource] | None = None) -> dict[str, Any] | None:
     def fail(message: str, hint: str, location: Location | None = None) -> None:
         problems.append(Finding("LZ104", Severity.ERROR, message, hint,
                                 location or doc.locate(where), where))
@@ -276,7 +282,8 @@ def _read_policy_file(relative: str, doc: Document, where: KeyPath,
             fail(f"policy file '{relative}' is larger than {MAX_POLICY_FILE_BYTES:,} bytes",
                  "a policy is at most about 10,000 characters; is this the right file?")
             return None
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        text = raw.decode("utf-8")
+        data = json.loads(text, parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"policy file '{relative}' cannot be read: {exc}", "save it as UTF-8 JSON")
         return None
@@ -294,6 +301,19 @@ def _read_policy_file(relative: str, doc: Document, where: KeyPath,
     if problem:
         fail(f"policy file '{relative}' {problem}", "write a plain JSON policy")
         return None
+    from generator.policies.jsonsource import scan
+
+    source, duplicates = scan(text, str(candidate))
+    for duplicate in duplicates:
+        inside = ".".join(map(str, duplicate.path)) or "the top level"
+        fail(f"policy file '{relative}': duplicate key '{duplicate.key}' in {inside} (first on "
+             f"line {duplicate.first_line}); AWS refuses it, and JSON readers keep only the "
+             "last value", "keep one of the two keys, merging their values",
+             Location(str(candidate), duplicate.line, duplicate.column))
+    if duplicates:
+        return None
+    if sources is not None:
+        sources.append(source)
     return data
 
 

@@ -197,6 +197,10 @@ def import_blueprint(live: LiveOrganization, *, name: str | None = None,
                      home_region: str = "us-east-1") -> Imported:
     """The blueprint of a live organization, as plain data with its policy files."""
     imported = Imported({"version": 1})
+    for api_type in live.unknown_policy_types:
+        imported.notes.append(f"policy type {api_type} is enabled in the organization but this "
+                              "lzgen does not know it: its policies are NOT in this blueprint; "
+                              "upgrade lzgen and import again")
     policies, tagging, regions = _import_policies(live, imported)
     emails = [a.email for a in live.accounts.values()] + [live.management.email]
     domain = Counter(e.rpartition("@")[2].lower() for e in emails).most_common(1)[0][0]

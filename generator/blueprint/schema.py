@@ -8,6 +8,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from generator.contract import PolicyTypeName
+
 Tags = dict[str, str]
 
 
@@ -54,7 +56,7 @@ class Environment(StrEnum):
         return self is Environment.PROD
 
 
-PolicyType = Literal["scp", "tag", "ai_opt_out", "backup"]
+PolicyType = PolicyTypeName  # every Organizations policy type (generator/contract.py)
 
 
 class ManagementAccount(Strict):
@@ -140,7 +142,8 @@ class Account(Strict):
 
 
 class Policy(Strict):
-    type: PolicyType = Field(description="Policy type: scp, tag, ai_opt_out or backup.")
+    type: PolicyType = Field(
+        description="The Organizations policy type (docs/reference/policy-types.md).")
     description: str = Field(default="",
                              description="What the policy does (sent to AWS as its description).")
     builtin: str | None = Field(default=None, description="Name of a built-in policy.")

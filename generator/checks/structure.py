@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
+from generator.contract import POLICY_TYPE_API
 from generator.findings import Finding, KeyPath
 from generator.model import ROOT, Organization
-from generator.quotas import DEFAULTS
+from generator.quotas import DEFAULTS, per_target_quota
 
 _SCP_EVAL = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
              "orgs_manage_policies_scps_evaluation.html")
-_TYPE_QUOTA = {"scp": "scp_per_target", "tag": "tag_per_target", "backup": "backup_per_target",
-               "ai_opt_out": "ai_opt_out_per_target"}
 
 
 def target_path(org: Organization, key: str) -> KeyPath:
@@ -51,11 +50,15 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
       DEFAULTS["scp_per_target"].source, fixture="eleven-scps.yaml")
 def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
     for key, names in org.attachments.items():
-        for policy_type, quota_name in _TYPE_QUOTA.items():
+        for policy_type in POLICY_TYPE_API:
             attached = [n for n in names if org.policies[n].spec.type == policy_type]
             if policy_type == "scp" and _keeps_full_access(org, key):
                 attached.append("FullAWSAccess")
-            limit = org.quotas[quota_name]
+            if policy_type == "rcp" and attached:
+                # AWS attaches RCPFullAWSAccess to every root, OU and account once RCPs are
+                # enabled; it cannot be detached and counts toward the quota.
+                attached.append("RCPFullAWSAccess")
+            limit = org.quotas[per_target_quota(policy_type)]
             if len(attached) > limit:
                 yield r.finding(org, target_path(org, key), f"{len(attached)} {policy_type} "
                                 f"policies are attached to {key} ({', '.join(attached)}); the "

@@ -17,9 +17,11 @@ from typing import Any
 
 from generator.blueprint.schema import SUSPENDED_OU, Account, AccountState
 from generator.diff.model import Change, Risk
+from generator.diff.protections import protections_set
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
+from generator.policies.types import SPECS
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",
             "full_aws_access"}
@@ -32,8 +34,7 @@ _SECTION_WEAKENING = {
     "services": "a security service is turned off",
     "exceptions": "a recommendation is now deliberately not followed",
 }
-POLICY_WORDS = {"scp": "SCP", "tag": "tag policy", "ai_opt_out": "AI opt-out policy",
-                "backup": "backup policy"}
+POLICY_WORDS = {name: spec.title for name, spec in SPECS.items()}
 _REFUSED = ("CloudFormation's account provider refuses to change {what} of an existing account: "
             "the stack update fails and rolls back, after the stacks before it were updated")
 
@@ -442,8 +443,8 @@ def _fingerprint(policy: ResolvedPolicy) -> str:
 
 
 def is_guardrail(policy: ResolvedPolicy) -> bool:
-    """Whether an SCP holds a Deny statement, that is: whether it is a guardrail."""
-    if policy.spec.type != "scp" or not policy.document:
+    """Whether an SCP or RCP holds a Deny statement, that is: whether it is a guardrail."""
+    if policy.spec.type not in ("scp", "rcp") or not policy.document:
         return False
     raw = policy.document.get("Statement", [])
     statements = [raw] if isinstance(raw, Mapping) else raw
@@ -463,6 +464,9 @@ def _policy_removed(policy: ResolvedPolicy, live: bool = False) -> Change:
         return Change("policy", "removed", policy.name, f"policy {policy.name} removed",
                       Risk.ROUTINE, "it was not attached anywhere")
     guard = " This guardrail stops protecting those targets." if is_guardrail(policy) else ""
+    lost = protections_set(policy.spec.type, policy.document)
+    if lost:
+        guard += f" Protection turned off: {'; '.join(lost)}."
     return Change("policy", "removed", policy.name,
                   f"{POLICY_WORDS[policy.spec.type]} {policy.name} removed (was attached to "
                   f"{', '.join(targets)})", Risk.DESTRUCTIVE,
@@ -572,6 +576,10 @@ def _detached(policy: ResolvedPolicy, targets: list[str], head: Organization) ->
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       f"guardrail removed: what {policy.name} denies is no longer denied "
                       f"below {', '.join(still)}")
+    lost = protections_set(policy.spec.type, policy.document)
+    if still and lost:
+        return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
+                      f"protection turned off below {', '.join(still)}: {'; '.join(lost)}")
     if still and policy.spec.type == "ai_opt_out":
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       "AI services may use content of accounts below "

@@ -84,12 +84,17 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import accounts, engine, services
+from generator.contract import POLICY_TYPE_API
+from generator.quotas import DEFAULTS, size_quota
+
+from . import accounts, engine, policy_types, services
 
 logger = logging.getLogger(__name__)
 
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 POLICY_SIZE_LIMITS = {
+    # The other types: their size quota (generator/quotas.py).
+    **{api: DEFAULTS[size_quota(name)].value for name, api in POLICY_TYPE_API.items()},
     "SERVICE_CONTROL_POLICY": 5120,
     "RESOURCE_CONTROL_POLICY": 5120,
     "TAG_POLICY": 10000,
@@ -805,6 +810,7 @@ def install() -> None:
     engine.apply()
     services.install()
     accounts.install()
+    policy_types.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
