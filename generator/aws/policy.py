@@ -156,8 +156,15 @@ def deployer_policy(manifest: Mapping[str, Any],
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]
+    step_actions = _step_actions(steps)
+    roles = sorted({str(s.parameters["RoleName"]) for s in steps if "RoleName" in s.parameters})
+    if roles and "sts:AssumeRole" in step_actions:
+        # Steps that run in a delegated administrator's account assume its access role.
+        statements.append(_statement("AssumeAdministratorAccessRoles", {"sts:AssumeRole"},
+                                     [f"arn:aws:iam::*:role/{role}" for role in roles]))
     statements.append(_statement("ResourcesAndApiSteps",
-                                 (by_type - scoped) | _step_actions(steps), ["*"]))
+                                 (by_type - scoped) | (step_actions - {"sts:AssumeRole"}),
+                                 ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 

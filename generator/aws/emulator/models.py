@@ -24,8 +24,8 @@ Semantics follow the real resource types:
   root (``PolicyTypeNotEnabledException``, as in AWS); delete detaches everywhere first.
   Ref = policy id; GetAtt Id, Arn, AwsManaged.
 * ``AWS::CloudFormation::StackSet``: ``StackSetName``/``PermissionModel`` are create-only.
-  ``SERVICE_MANAGED`` needs trusted access for ``member.org.stacksets.cloudformation
-  .amazonaws.com`` and deploys to every ACTIVE account below the target OUs (nested OUs
+  ``SERVICE_MANAGED`` needs CloudFormation's ActivateOrganizationsAccess (``orgaccess.py``)
+  and deploys to every ACTIVE account below the target OUs (nested OUs
   included, the management account never), honouring ``AccountFilterType``.  Create and update
   converge the instances to ``StackInstancesGroup`` (create missing, delete extra, re-deploy
   instances whose template or parameters changed).  With ``AutoDeployment.Enabled`` an account
@@ -84,11 +84,11 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, services
+from . import engine, orgaccess, security, services
 
 logger = logging.getLogger(__name__)
 
-STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+STACKSETS_PRINCIPAL = orgaccess.STACKSETS_PRINCIPAL
 POLICY_SIZE_LIMITS = {
     "SERVICE_CONTROL_POLICY": 5120,
     "RESOURCE_CONTROL_POLICY": 5120,
@@ -595,12 +595,8 @@ class StackSetResource(_Resource, CloudFormationModel):
                 "expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
             )
         if permission_model == "SERVICE_MANAGED":
-            org = _org(account_id, region_name)
-            if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
-                raise ValidationError(
-                    message="You must enable organizations access to operate a service "
-                    "managed stack set"
-                )
+            _org(account_id, region_name)
+            orgaccess.require_activated(account_id)
         backend: CloudFormationBackend = cloudformation_backends[account_id][region_name]
         active = [s.name for s in backend.stacksets.values() if s.status == "ACTIVE"]
         if resource_name in active:
@@ -656,6 +652,8 @@ class StackSetResource(_Resource, CloudFormationModel):
         stackset = self.stackset()
         if stackset is None:
             raise ValidationError(message=f"StackSet {self.id} not found")
+        if self._service_managed:
+            orgaccess.require_activated(self.account_id)
         template = _template_body(properties, self.account_id, self.region_name)
         parameters = _parameter_dict(properties.get("Parameters"))
         stackset.template = stackset.instances.template = template
@@ -803,6 +801,8 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    orgaccess.install()
+    security.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -819,3 +819,5 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    orgaccess.reset_state()
+    security.reset_state()
