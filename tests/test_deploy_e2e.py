@@ -182,6 +182,33 @@ def test_example_deploys_to_what_the_blueprint_says(
     assert_contacts_and_root_access(emulator)
     assert_stackset_instances(emulator, manifest)
     assert_deployer_policy_allows(example_output, deploy_calls)
+    assert_security_services_on(emulator)
+
+
+def assert_security_services_on(emulator: Emulator) -> None:
+    """GuardDuty, Security Hub and Access Analyzer on for the organization in every governed
+    region, and the Config aggregator in the home region, as the delegated administrator
+    (security-tooling) reads them back."""
+    ids = {a["Name"]: a["Id"] for a in emulator.client("organizations").list_accounts()[
+        "Accounts"]}
+    admin = ids["security-tooling"]
+    for region in ("us-east-1", "eu-west-1"):
+        guardduty = emulator.member_client(admin, "guardduty", region)
+        detectors = guardduty.list_detectors()["DetectorIds"]
+        assert len(detectors) == 1, region
+        configuration = guardduty.describe_organization_configuration(DetectorId=detectors[0])
+        assert configuration["AutoEnableOrganizationMembers"] == "ALL", region
+        hub = emulator.member_client(admin, "securityhub", region)
+        assert hub.describe_hub()["HubArn"].endswith(f":{admin}:hub/default")
+        assert hub.describe_organization_configuration()["AutoEnable"] is True
+        analyzers = emulator.member_client(admin, "accessanalyzer", region).list_analyzers(
+            type="ORGANIZATION")["analyzers"]
+        assert [a["name"] for a in analyzers] == ["lzgen-organization"], region
+    aggregators = emulator.member_client(admin, "config").describe_configuration_aggregators()[
+        "ConfigurationAggregators"]
+    assert [(a["ConfigurationAggregatorName"],
+             sorted(a["OrganizationAggregationSource"]["AwsRegions"])) for a in aggregators] == [
+        ("lzgen-organization", ["eu-west-1", "us-east-1"])]
 
 
 IAM_PREFIX = {"accessanalyzer": "access-analyzer"}  # boto3's service name -> IAM's prefix

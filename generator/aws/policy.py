@@ -162,8 +162,13 @@ def deployer_policy(manifest: Mapping[str, Any],
         # Steps that run in a delegated administrator's account assume its access role.
         statements.append(_statement("AssumeAdministratorAccessRoles", {"sts:AssumeRole"},
                                      [f"arn:aws:iam::*:role/{role}" for role in roles]))
+    organizations_access = {a for a in step_actions if a.startswith("cloudformation:")}
+    if organizations_access:
+        # Account-level calls (StackSets' trusted access): no resource to scope them to.
+        statements.append(_statement("StackSetsTrustedAccess", organizations_access, ["*"]))
     statements.append(_statement("ResourcesAndApiSteps",
-                                 (by_type - scoped) | (step_actions - {"sts:AssumeRole"}),
+                                 (by_type - scoped)
+                                 | (step_actions - organizations_access - {"sts:AssumeRole"}),
                                  ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 

@@ -37,27 +37,48 @@ def build_orgwide_steps(org: Organization, build: Build) -> None:
     build.api_steps.extend(steps)
 
 
+def _check(admin: dict[str, Any], service: str, action: str, path: str, value: Any,
+           **parameters: Any) -> dict[str, Any]:
+    """How to tell the step is in place: a read-only call made in the administrator's account
+    (`in_account`, through its role); deploy's handler makes it (generator/aws/orgwide.py)."""
+    return {"service": service, "action": action, "parameters": parameters, "path": path,
+            "contains": value, "in_account": admin["AdminAccountId"], "role": admin["RoleName"]}
+
+
 def _steps(service: str, admin: dict[str, Any], regions: list[str],
            home: str) -> list[ApiStep]:
     if service == "guardduty":
         return [ApiStep("after", "guardduty", "UpdateOrganizationConfiguration",
                         {**admin, "AutoEnableOrganizationMembers": "ALL"},
                         "GuardDuty on in the administrator account and in every member account "
-                        f"(in {region})", region=region) for region in regions]
+                        f"(in {region})", region=region,
+                        check=_check(admin, "guardduty", "DescribeOrganizationConfiguration",
+                                     "AutoEnableOrganizationMembers", "ALL",
+                                     DetectorId="the detector ListDetectors lists"))
+                for region in regions]
     if service == "securityhub":
         return [ApiStep("after", "securityhub", "UpdateOrganizationConfiguration",
                         {**admin, "AutoEnable": True},
                         "Security Hub on in the administrator account, and in every new member "
-                        f"account (in {region})", region=region) for region in regions]
+                        f"account (in {region})", region=region,
+                        check=_check(admin, "securityhub", "DescribeOrganizationConfiguration",
+                                     "AutoEnable", True))
+                for region in regions]
     if service == "access_analyzer":
         return [ApiStep("after", "accessanalyzer", "CreateAnalyzer",
                         {**admin, "analyzerName": ANALYZER_NAME, "type": "ORGANIZATION"},
                         f"an analyzer over the whole organization (in {region})",
-                        region=region) for region in regions]
+                        region=region,
+                        check=_check(admin, "accessanalyzer", "ListAnalyzers",
+                                     "analyzers[].type", "ORGANIZATION", type="ORGANIZATION"))
+                for region in regions]
     if service == "config":
         return [ApiStep("after", "config", "PutConfigurationAggregator",
                         {**admin, "ConfigurationAggregatorName": AGGREGATOR_NAME,
                          "AggregatorRoleName": AGGREGATOR_ROLE, "AwsRegions": regions},
                         "one view of every account's Config data, in the administrator account",
-                        region=home)]
+                        region=home,
+                        check=_check(admin, "config", "DescribeConfigurationAggregators",
+                                     "ConfigurationAggregators[].ConfigurationAggregatorName",
+                                     AGGREGATOR_NAME))]
     return []
