@@ -174,10 +174,11 @@ def deployer_policy(manifest: Mapping[str, Any],
 
 
 def _step_actions(steps: list[StepPlan]) -> set[str]:
+    from generator.aws.preflight import READS
     from generator.aws.steps import step_permissions
 
     found = {"organizations:DescribeOrganization", "organizations:ListRoots",
-             "organizations:ListAccounts"}
+             "organizations:ListAccounts", *READS}
     for step in steps:
         found.update(step_permissions(step))
     return found
