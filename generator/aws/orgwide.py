@@ -57,7 +57,17 @@ def _admin(ctx: Context, params: dict[str, Any]) -> Gateway:
     """The delegated administrator's account, through its access role."""
     arn = (f"arn:{ctx.gateway.partition()}:iam::{params['AdminAccountId']}:role/"
            f"{params['RoleName']}")
-    return ctx.gateway.assume_role(arn)
+    try:
+        return ctx.gateway.assume_role(arn)
+    except AwsError as error:
+        if error.code not in ("AccessDenied", "AccessDeniedException"):
+            raise
+        raise AwsError(f"cannot assume {arn}: {error.message}",
+                       "the delegated administrator's account needs that role, trusting the "
+                       "management account (accounts lzgen creates have it; set the account's "
+                       "role_name in the blueprint otherwise), and the deploying identity "
+                       "needs sts:AssumeRole on it (output/deployer-policy.json)",
+                       code=error.code) from error
 
 
 def _is_delegated(ctx: Context, account: str, principal: str) -> bool:
