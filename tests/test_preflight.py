@@ -132,3 +132,21 @@ def test_a_second_configuration_recorder_is_refused_before_anything_runs(
 
     assert "already has a configuration recorder in us-east-1 (control-tower)" in error.message
     assert call_counter.mutating == []
+
+
+def test_the_command_line_exits_3_and_says_what_to_do(
+        emulator: Emulator, example_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.cli import main
+
+    emulator.create_organization()
+    other = member(emulator, "someone")
+    emulator.client("securityhub").enable_organization_admin_account(AdminAccountId=other)
+
+    code = main(["deploy", str(example_output), "--endpoint-url", emulator.endpoint_url,
+                 "--yes"])
+
+    assert code == 3
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"securityhub.amazonaws.com has delegated administrator {other} in" in err
+    assert "securityhub disable-organization-admin-account" in err
+    assert "Traceback" not in err
