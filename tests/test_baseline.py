@@ -246,7 +246,9 @@ def test_cost_anomalies_alert_above_the_threshold(full: Result) -> None:
     resources = stack(full, "billing")["Resources"]
     subscription = resources["CostAnomalySubscription"]["Properties"]
     assert json.loads(subscription["ThresholdExpression"])["Dimensions"]["Values"] == ["250"]
-    assert subscription["MonitorArnList"] == [{"Ref": "CostAnomalyMonitor"}]
+    assert subscription["MonitorArnList"] == [{"Fn::If": [
+        "CreateAnomalyMonitor", {"Ref": "CostAnomalyMonitor"},
+        {"Ref": "ExistingAnomalyMonitorArn"}]}]  # the account's own monitor when it has one
 
 
 def test_no_billing_stack_without_billing_settings(tmp_path: Path) -> None:
