@@ -127,8 +127,10 @@ def test_trusted_access_comes_before_everything_that_needs_it(full: Result) -> N
     calls = [(s["service"], s["action"], s["parameters"].get("ServicePrincipal", ""))
              for s in steps(full)]
     trusted = [p for service, action, p in calls if action == "EnableAWSServiceAccess"]
-    assert trusted == ["member.org.stacksets.cloudformation.amazonaws.com",
-                       "cloudtrail.amazonaws.com", "config.amazonaws.com",
+    # StackSets' trusted access goes through CloudFormation, first (tests/test_real_aws.py).
+    assert calls[calls.index(("cloudformation", "ActivateOrganizationsAccess", "")) - 1][1] in (
+        "EnablePolicyType", "EnableAllFeatures")
+    assert trusted == ["cloudtrail.amazonaws.com", "config.amazonaws.com",
                        "config-multiaccountsetup.amazonaws.com", "guardduty.amazonaws.com",
                        "securityhub.amazonaws.com", "access-analyzer.amazonaws.com",
                        "iam.amazonaws.com"]
@@ -244,7 +246,9 @@ def test_cost_anomalies_alert_above_the_threshold(full: Result) -> None:
     resources = stack(full, "billing")["Resources"]
     subscription = resources["CostAnomalySubscription"]["Properties"]
     assert json.loads(subscription["ThresholdExpression"])["Dimensions"]["Values"] == ["250"]
-    assert subscription["MonitorArnList"] == [{"Ref": "CostAnomalyMonitor"}]
+    assert subscription["MonitorArnList"] == [{"Fn::If": [
+        "CreateAnomalyMonitor", {"Ref": "CostAnomalyMonitor"},
+        {"Ref": "ExistingAnomalyMonitorArn"}]}]  # the account's own monitor when it has one
 
 
 def test_no_billing_stack_without_billing_settings(tmp_path: Path) -> None:

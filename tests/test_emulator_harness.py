@@ -359,7 +359,7 @@ def test_call_counter_counts_mutating_calls(emulator: Emulator, call_counter: Ca
     assert call_counter.by_operation() == {
         "organizations:CreateOrganization": 1,
         "organizations:EnablePolicyType": 1,
-        "organizations:EnableAWSServiceAccess": 1,
+        "cloudformation:ActivateOrganizationsAccess": 1,  # StackSets' trusted access
         "cloudformation:CreateStack": 1,
     }
     assert call_counter.count() == 4

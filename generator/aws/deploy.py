@@ -1,7 +1,8 @@
 """`lzgen deploy`: the phases, in order.
 
-1. checks: every API step has a handler; the caller is the management account; no account, OU
-   or policy would be removed or replaced (unless allowed) -- all before anything changes;
+1. checks: every API step has a handler; the live preconditions hold (preflight.py: the caller
+   is the management account, delegated administrators, recorders, ...); no account, OU or
+   policy would be removed or replaced (unless allowed) -- all before anything changes;
 2. prepare: API steps of phase "prepare" that are not in place yet;
 3. stacks, in manifest order, each through a change set; their StackSets' instances checked;
 4. after: API steps of phase "after".
@@ -21,6 +22,7 @@ from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
+from generator.aws.preflight import preflight
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
@@ -75,7 +77,7 @@ class Deployer:
                                "review with --dry-run, then run again with --yes")
         self.ui.phase(f"lzgen deploy: {self.manifest.organization}"
                       f"{' (dry run)' if self.options.dry_run else ''}")
-        self._check_caller()
+        preflight(self.manifest, self.gateway, self.resolver, self.ui)
         deployed = self.stacks.snapshot(self.manifest.stacks)
         self._refuse_destructive(deployed)
         convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
@@ -92,23 +94,6 @@ class Deployer:
         return self.report
 
     # -- checks -----------------------------------------------------------------------------------
-
-    def _check_caller(self) -> None:
-        caller = self.gateway.account_id()
-        organization = self.resolver.organization()
-        endpoint = f" at {self.gateway.endpoint_url}" if self.gateway.endpoint_url else ""
-        if organization is None:
-            self.ui.note(f"account {caller}{endpoint} has no organization yet: the prepare "
-                         "phase creates one, with all features, managed by this account")
-            return
-        manager = str(organization.get("MasterAccountId", ""))
-        if manager and manager != caller:
-            raise AwsError(f"these credentials are for account {caller}, but organization "
-                           f"{organization['Id']} is managed by account {manager}",
-                           "deploy with credentials of the management account",
-                           code="NotManagementAccount")
-        self.ui.note(f"organization {organization['Id']}, management account {caller}"
-                     f"{endpoint}")
 
     def _refuse_destructive(self, deployed: dict[str, DeployedStack | None]) -> None:
         current = {name: stack.template for name, stack in deployed.items()

@@ -158,19 +158,32 @@ def deployer_policy(manifest: Mapping[str, Any],
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]
+    step_actions = _step_actions(steps)
+    roles = sorted({str(s.parameters["RoleName"]) for s in steps if "RoleName" in s.parameters})
+    if roles and "sts:AssumeRole" in step_actions:
+        # Steps that run in a delegated administrator's account assume its access role.
+        statements.append(_statement("AssumeAdministratorAccessRoles", {"sts:AssumeRole"},
+                                     [f"arn:aws:iam::*:role/{role}" for role in roles]))
+    organizations_access = {a for a in step_actions if a.startswith("cloudformation:")}
+    if organizations_access:
+        # Account-level calls (StackSets' trusted access): no resource to scope them to.
+        statements.append(_statement("StackSetsTrustedAccess", organizations_access, ["*"]))
     statements.append(_statement("ResourcesAndApiSteps",
-                                 (by_type - scoped) | _step_actions(steps), ["*"]))
+                                 (by_type - scoped)
+                                 | (step_actions - organizations_access - {"sts:AssumeRole"}),
+                                 ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _step_actions(steps: list[StepPlan]) -> set[str]:
     from generator.aws import accounts
+    from generator.aws.preflight import READS
     from generator.aws.steps import step_permissions
 
     accounts.register()
 
     found = {"organizations:DescribeOrganization", "organizations:ListRoots",
-             "organizations:ListAccounts"}
+             "organizations:ListAccounts", *READS}
     for step in steps:
         found.update(step_permissions(step))
     return found

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from generator.aws import orgwide
 from generator.aws.manifest import StepPlan
 from generator.errors import AwsError, UsageError
 
@@ -349,6 +350,13 @@ class CloudTrailAdmin:
     def apply(self, ctx: StepContext, params: dict[str, Any]) -> None:
         ctx.call("cloudtrail", "RegisterOrganizationDelegatedAdmin",
                  MemberAccountId=params["MemberAccountId"])
+
+
+# -- services switched on for the whole organization (orgwide.py) ----------------------------
+
+for _key, (_handler, _permissions) in orgwide.HANDLERS.items():
+    HANDLERS[_key] = _handler
+    PERMISSIONS[_key] = tuple(sorted({*_permissions, *_ORGANIZATION_READS}))
 
 
 # -- steps that describe their own check ------------------------------------------------------

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from generator.contract import TOKEN
 from generator.errors import AwsError, UsageError
+from generator.synth.types import OWN_ANOMALY_MONITOR
 
 if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
 
 ACCOUNT_NOT_FOUND = "AccountNotFound"
+CE_REGION = "us-east-1"  # https://docs.aws.amazon.com/general/latest/gr/billing.html
 
 
 def has_tokens(value: Any) -> bool:
@@ -38,6 +40,7 @@ class Resolver:
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
         self._account_list: list[dict[str, Any]] | None = None
+        self._monitors: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
 
@@ -142,6 +145,30 @@ class Resolver:
             return self.account_id(name)
         return target
 
+    # -- cost anomaly monitors ----------------------------------------------------------------
+
+    def anomaly_monitors(self) -> list[dict[str, Any]]:
+        """GetAnomalyMonitors, every page (Cost Explorer's API lives in us-east-1), once."""
+        if self._monitors is None:
+            found: list[dict[str, Any]] = []
+            params: dict[str, Any] = {}
+            while True:
+                page = self.gateway.call("ce", "GetAnomalyMonitors", region=CE_REGION, **params)
+                found += page.get("AnomalyMonitors") or []
+                if not page.get("NextPageToken"):
+                    break
+                params = {"NextPageToken": page["NextPageToken"]}
+            self._monitors = found
+        return self._monitors
+
+    def anomaly_monitor(self, dimension: str) -> str:
+        """The ARN of the account's DIMENSIONAL monitor of `dimension` other than lzgen's own,
+        or "": an account may have only one of each, so lzgen reuses it."""
+        return next((str(m["MonitorArn"]) for m in self.anomaly_monitors()
+                     if m.get("MonitorType") == "DIMENSIONAL"
+                     and m.get("MonitorDimension") == dimension
+                     and m.get("MonitorName") != OWN_ANOMALY_MONITOR), "")
+
     # -- tokens -------------------------------------------------------------------------------
 
     def resolve(self, value: Any) -> Any:
@@ -161,6 +188,8 @@ class Resolver:
             return self.organization_id()
         if kind == "account-id" and argument:
             return self.account_id(argument)
+        if kind == "anomaly-monitor" and argument:
+            return self.anomaly_monitor(argument)
         raise UsageError(f"unknown deploy token {{{{lzgen:{kind}}}}} in manifest.json",
                          "this lzgen is older than the one that generated the output: "
                          "upgrade it, or generate again")
