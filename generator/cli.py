@@ -448,7 +448,8 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
         "--local", help="Deploy to a local emulator started for this run (needs moto, "
                         "the `local` extra).")] = False,
     email_code: Annotated[list[str] | None, typer.Option(
-        "--email-code", help="ACCOUNT=CODE: the one-time code AWS sent to an account's new "
+        "--email-code", metavar="ACCOUNT=CODE",
+        help="The one-time code AWS sent to an account's new "
                              "root email (repeatable; without it deploy asks on the "
                              "terminal).")] = None,
 ) -> int:
