@@ -50,7 +50,7 @@ def build_billing(org: Organization, build: Build) -> None:
         _add_anomaly_detection(template, anomaly.threshold, anomaly.emails)
     capabilities = [NAMED_IAM] if billing.read_only_principals else []
     build.stacks.append(Stack(STACK, template.to_dict(), "Billing role, budgets, anomalies",
-                              after_organization(org), {},
+                              after_organization(build), {},
                               org.blueprint.organization.home_region, capabilities))
 
 
