@@ -18,12 +18,12 @@ from typing import Any
 from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
 from generator.aws.gateway import Gateway
 from generator.aws.manifest import StackPlan
+from generator.aws.templates import BUCKET_STACK, TemplateStore, bucket_name, needs_upload
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
 from generator.errors import AwsError, RefusedError
 from generator.jsonio import compact_json
 
-INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
 ACCOUNT_TYPE = "AWS::Organizations::Account"
 SETTLED_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
                         "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"})
@@ -67,6 +67,7 @@ class Stacks:
                  options: StackOptions) -> None:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
         self._live: Any = None
+        self.templates = TemplateStore(gateway, self._ensure_bucket_stack)
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -145,7 +146,7 @@ class Stacks:
                                   r["LogicalResourceId"] for r in adoption.resources))
         request: dict[str, Any] = {
             "StackName": plan.stack_name, "ChangeSetName": name, "ChangeSetType": "IMPORT",
-            "TemplateBody": compact_json(adoption.template),
+            **self._source(plan, compact_json(adoption.template), "-import"),
             "ResourcesToImport": adoption.resources,
             "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                            for k, v in sorted(parameters.items())],
@@ -268,17 +269,18 @@ class Stacks:
                             parameters: dict[str, str]) -> str:
         change_type = "CREATE" if deployed is None else "UPDATE"
         body = plan.body
-        if len(body.encode()) > INLINE_LIMIT:
-            raise AwsError(f"template of {plan.stack_name} is {len(body.encode())} bytes, over "
-                           f"CloudFormation's inline limit of {INLINE_LIMIT}",
-                           "spread the resources over more stacks (blueprint `layout`), then "
-                           "generate again", code="TemplateTooLarge")
+        if self.options.dry_run and needs_upload(body):
+            # Planning it would mean creating the bucket and uploading: no writes in a dry run.
+            return (f"planned (dry run): {len(body.encode()):,} bytes, deployed from S3 "
+                    f"(s3://{bucket_name(self.gateway.account_id(), plan.region)}/"
+                    f"{plan.stack_name}.json)")
         if deployed is not None:
             self._drop_stale_change_sets(plan)
         name = _change_set_name(body, parameters)
         request: dict[str, Any] = {
-            "StackName": plan.stack_name, "ChangeSetName": name, "TemplateBody": body,
-            "ChangeSetType": change_type, "Description": f"lzgen deploy of {plan.name}",
+            "StackName": plan.stack_name, "ChangeSetName": name,
+            **self._source(plan, body), "ChangeSetType": change_type,
+            "Description": f"lzgen deploy of {plan.name}",
             "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                            for k, v in sorted(parameters.items())],
         }
@@ -304,6 +306,31 @@ class Stacks:
             raise RefusedError(f"change set of {plan.stack_name} not executed",
                                "nothing of it ran; rerun when ready")
         return self._execute(plan, name, change_type, len(changes))
+
+    def _source(self, plan: StackPlan, body: str, suffix: str = "") -> dict[str, str]:
+        """TemplateBody, or TemplateURL for a template over the inline limit (aws/templates)."""
+        bucket_stack = plan.stack_name.removesuffix(plan.name) + BUCKET_STACK
+        return self.templates.source(plan.stack_name + suffix, bucket_stack, body, plan.region)
+
+    def _ensure_bucket_stack(self, stack_name: str, body: str, region: str) -> None:
+        """The stack of lzgen's template bucket exists (created once, then left alone)."""
+        plan = StackPlan(BUCKET_STACK, stack_name, "", region, json.loads(body))
+        deployed = self.describe(plan)
+        if deployed is not None and deployed.status in SETTLED_OK:
+            return
+        if deployed is not None and deployed.status in RECREATE:
+            self._delete(plan, deployed)
+        elif deployed is not None:
+            raise AwsError(f"stack {stack_name} (lzgen's template bucket) is {deployed.status}",
+                           "fix it in the CloudFormation console, then rerun")
+        self.ui.note(f"creating {stack_name}: the S3 bucket for templates over 51,200 bytes")
+        self._call(plan, "CreateStack", StackName=stack_name, TemplateBody=body,
+                   EnableTerminationProtection=True)
+        self._wait(plan, lambda: not _running(self._status(plan)))
+        if self._status(plan) not in DONE_OK:
+            raise AwsError(f"stack {stack_name} ended {self._status(plan)}: "
+                           f"{self._failures(plan)}", "fix the cause, then rerun",
+                           code="StackFailed")
 
     def _show(self, plan: StackPlan, name: str, deployed: DeployedStack | None,
               changes: list[ResourceChange]) -> None:

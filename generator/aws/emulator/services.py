@@ -12,6 +12,10 @@ IAM's centralized root access (Organizations features). State lives here, per ac
 * ``cloudformation`` UpdateStackInstances names accounts through ``DeploymentTargets`` too
   (moto read only ``Accounts``); the overrides are recorded on the instances
   (DescribeStackInstance shows them), not re-deployed into the instances' stacks.
+* ``cloudformation`` refuses a ``TemplateBody`` over 51,200 bytes with a ValidationError, as
+  AWS does (moto took any size); larger templates must come from S3 through ``TemplateURL``
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html,
+  and the TemplateBody constraint of CreateStack and CreateChangeSet in the API reference).
 * ``cloudtrail`` RegisterOrganizationDelegatedAdmin: registers the account as delegated
   administrator of ``cloudtrail.amazonaws.com`` in Organizations, as CloudTrail does.
 """
@@ -23,6 +27,7 @@ from typing import Any
 
 from moto.account import urls as account_urls
 from moto.account.responses import AccountResponse
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.exceptions import JsonRESTError
@@ -122,6 +127,28 @@ def update_stack_instances(self: Any) -> ActionResult:
     return ActionResult({"OperationId": operation["OperationId"]})
 
 
+INLINE_TEMPLATE_LIMIT = 51_200  # bytes of TemplateBody
+_BODY_OPERATIONS = ("create_stack", "update_stack", "create_change_set", "validate_template",
+                    "create_stack_set", "update_stack_set")
+
+
+def _with_body_limit(original: Any) -> Any:
+    if getattr(original, "lzgen_body_limit", False):
+        return original
+
+    def handler(self: Any) -> Any:
+        body = self._get_param("TemplateBody")
+        if isinstance(body, str) and len(body.encode("utf-8")) > INLINE_TEMPLATE_LIMIT:
+            raise ValidationError(message=(
+                "1 validation error detected: Value at 'templateBody' failed to satisfy "
+                f"constraint: Member must have length less than or equal to "
+                f"{INLINE_TEMPLATE_LIMIT}"))
+        return original(self)
+
+    handler.lzgen_body_limit = True  # type: ignore[attr-defined]
+    return handler
+
+
 def register_cloudtrail_admin(self: Any) -> str:
     backend = organizations_backends[self.current_account][get_partition(self.region)]
     backend.register_delegated_administrator(AccountId=self._get_param("MemberAccountId"),
@@ -139,6 +166,9 @@ def install() -> None:
     securityhub_urls.url_paths.setdefault("{0}/organization/admin$", SecurityHubResponse.dispatch)
     SecurityHubResponse.enable_organization_admin_account = enable_securityhub_admin  # type: ignore[method-assign]
     CloudFormationResponse.update_stack_instances = update_stack_instances  # type: ignore[method-assign]
+    for operation in _BODY_OPERATIONS:
+        setattr(CloudFormationResponse, operation,
+                _with_body_limit(getattr(CloudFormationResponse, operation)))
     handlers: dict[type, dict[str, Any]] = {
         AccountResponse: {"get_contact_information": get_contact_information,
                           "put_contact_information": put_contact_information},
