@@ -84,7 +84,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, services
+from . import engine, imports, services
 
 logger = logging.getLogger(__name__)
 
@@ -803,6 +803,8 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    imports.install({cls.cloudformation_type(): cls
+                     for cls in (OrganizationalUnit, Account, Policy)})
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -819,3 +821,4 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    imports.reset_state()
