@@ -20,6 +20,7 @@ from generator.aws import stacksets
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
+from generator.aws.moves import planned_moves
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
@@ -105,6 +106,10 @@ class Deployer:
         current = {name: stack.template for name, stack in deployed.items()
                    if stack is not None and stack.template is not None}
         generated = {plan.name: plan.template for plan in self.manifest.stacks}
+        self.stacks.moves = planned_moves(current, generated)
+        if self.stacks.moves:
+            self.ui.note(f"{len(self.stacks.moves)} account(s) move to new stacks (a layout "
+                         "bucket split): retained by their old stack, imported by the new one")
         found = destructive_changes(current, generated)
         if not found:
             return

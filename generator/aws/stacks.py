@@ -18,6 +18,7 @@ from typing import Any
 from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
 from generator.aws.gateway import Gateway
 from generator.aws.manifest import StackPlan
+from generator.aws.moves import Move
 from generator.aws.templates import BUCKET_STACK, TemplateStore, bucket_name, needs_upload
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
@@ -68,6 +69,7 @@ class Stacks:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
         self._live: Any = None
         self.templates = TemplateStore(gateway, self._ensure_bucket_stack)
+        self.moves: list[Move] = []  # accounts a split moves to new stacks (aws/moves.py)
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -120,8 +122,9 @@ class Stacks:
         if deployed is not None and self._unchanged(plan, deployed, parameters):
             self._protect(plan, deployed)
             return "unchanged"
-        if deployed is None and self.options.adopt:
-            deployed = self._adopt(plan, parameters)
+        moving_in = {m.logical_id for m in self.moves if m.target == plan.name}
+        if deployed is None and (self.options.adopt or moving_in):
+            deployed = self._adopt(plan, parameters, None if self.options.adopt else moving_in)
             if self.options.dry_run and deployed is not None:
                 return "planned import (dry run)"
         self._refuse_existing_accounts(plan, deployed)
@@ -129,15 +132,17 @@ class Stacks:
 
     # -- adopting what exists (--adopt) -----------------------------------------------------------
 
-    def _adopt(self, plan: StackPlan, parameters: dict[str, str]) -> DeployedStack | None:
-        """Import the stack's OUs, accounts and policies that exist already (an IMPORT change
-        set); the stack as it then is, or None when nothing of it exists."""
+    def _adopt(self, plan: StackPlan, parameters: dict[str, str],
+               only: set[str] | None = None) -> DeployedStack | None:
+        """Import the stack's OUs, accounts and policies that exist already (of the logical
+        IDs `only`, when given: accounts moving in); the stack as it then is, or None when
+        nothing of it exists."""
         from generator.aws.adopt import plan_import
         from generator.aws.live import read_live
 
         if self._live is None:
             self._live = read_live(self.gateway)
-        adoption = plan_import(plan.template, self._live)
+        adoption = plan_import(plan.template, self._live, only)
         if adoption.is_empty:
             return None
         name = "lzgen-import-" + _change_set_name(plan.body, parameters).removeprefix("lzgen-")
@@ -372,7 +377,9 @@ class Stacks:
 
     def _refuse_destructive(self, plan: StackPlan, name: str, change_type: str,
                             changes: list[ResourceChange]) -> None:
-        bad = destructive(changes)
+        leaving = {m.logical_id for m in self.moves if m.source == plan.name}
+        bad = [c for c in destructive(changes)
+               if not (c.action == "Remove" and c.logical_id in leaving)]
         if not bad:
             return
         listed = ", ".join(f"{c.logical_id} {c.what}" for c in bad)
