@@ -34,6 +34,8 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.grown import ROWS as GROWN_ROWS  # noqa: E402
+from bench.grown import bench_grown  # noqa: E402
 from tests.synthetic import synthetic_blueprint  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -340,7 +342,7 @@ def table(bench: Bench, available: set[str]) -> Table:
     names = ["generate --no-lint", "generate (lint, empty cache)",
              "generate, one account changed", "validate --no-lint",
              "validate (lint, warm cache)", "check", "diff (one account changed)",
-             "cfn-lint alone, 1 Runner, serial", "cfn-lint alone, LintPool"]
+             "cfn-lint alone, 1 Runner, serial", "cfn-lint alone, LintPool", *GROWN_ROWS]
     for name in names:
         cells = [bench.figures.get((name, a), Figure()).cell() for a, _ in SIZES]
         if name == "check" and "check" not in available:
@@ -413,6 +415,8 @@ def main() -> None:
         for accounts, ous in SIZES[:2] if args.quick else SIZES:
             console.log(f"{accounts:,} accounts: {bench.left():.0f} s of the budget left")
             bench_size(bench, accounts, ous, available, args.quick)
+        console.log(f"grown example: {bench.left():.0f} s of the budget left")
+        bench_grown(bench, args.quick, LZGEN, measure)
         elapsed = time.perf_counter() - bench.started
     console.print(table(bench, available))
     text = console.export_text(clear=True)
@@ -428,8 +432,8 @@ def main() -> None:
 
 
 def _strip_log(text: str) -> str:
-    lines = [line for line in text.splitlines() if " accounts: " not in line
-             or "budget" not in line]
+    lines = [line for line in text.splitlines()
+             if not ((" accounts: " in line or "grown example: " in line) and "budget" in line)]
     return "\n".join(lines).strip("\n") + "\n"
 
 

@@ -4,17 +4,20 @@ the members of the bucket that split; CloudFormation's limits checked at generat
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import zlib
 from pathlib import Path
 
 import pytest
+from ruamel.yaml import YAML
 
 from generator import api
 from generator.errors import FindingsError
 from generator.synth.layout import buckets
 from tests.helpers import BLUEPRINTS
+from tests.synthetic import grown_example
 
 GROW = Path("/work/shared/hooks/grow-accounts.py")
 
@@ -59,20 +62,32 @@ def test_the_assignment_does_not_depend_on_the_order_of_the_names() -> None:
     assert assignment(names, 9) == assignment(names[::-1], 9)
 
 
-def grown_example(tmp_path: Path, accounts: int, name: str = "grown.yaml") -> Path:
+def grown_example_file(tmp_path: Path, accounts: int) -> Path:
     folder = tmp_path / "blueprint"
-    if not (folder / "policies").exists():
-        (folder).mkdir(parents=True, exist_ok=True)
-        subprocess.run(["cp", "-r", str(BLUEPRINTS / "policies"), str(folder)], check=True)
-    path = folder / name
-    subprocess.run([sys.executable, str(GROW), str(BLUEPRINTS / "example.yaml"), str(accounts),
-                    str(path)], check=True)
+    shutil.copytree(BLUEPRINTS / "policies", folder / "policies")
+    yaml = YAML(typ="safe", pure=True)
+    yaml.default_flow_style = False
+    path = folder / "grown.yaml"
+    with path.open("w") as stream:
+        yaml.dump(grown_example(yaml.load((BLUEPRINTS / "example.yaml").read_text()),
+                                accounts), stream)
     return path
+
+
+@pytest.mark.skipif(not GROW.exists(), reason="the grow-accounts hook is not on this machine")
+def test_grown_example_is_what_the_grow_accounts_hook_writes(tmp_path: Path) -> None:
+    target = tmp_path / "hook.yaml"
+    subprocess.run([sys.executable, str(GROW), str(BLUEPRINTS / "example.yaml"), "3",
+                    str(target)], check=True)
+    yaml = YAML(typ="safe", pure=True)
+    example = yaml.load((BLUEPRINTS / "example.yaml").read_text())
+    assert json.loads(json.dumps(grown_example(example, 3), default=str)) == json.loads(
+        json.dumps(yaml.load(target.read_text()), default=str))
 
 
 def test_a_policy_with_more_targets_than_parameters_is_a_located_finding(
         tmp_path: Path) -> None:
-    path = grown_example(tmp_path, 260)
+    path = grown_example_file(tmp_path, 260)
     text = path.read_text()
     targets = ", ".join(f"'account:scale-{i:05d}'" for i in range(205))
     text = text.replace("policies:\n", "policies:\n  per-account:\n    type: scp\n"
@@ -90,7 +105,7 @@ def test_a_policy_with_more_targets_than_parameters_is_a_located_finding(
 @pytest.mark.slow
 def test_the_example_grown_to_1000_accounts_generates_clean_on_its_default_layout(
         tmp_path: Path) -> None:
-    path = grown_example(tmp_path, 1000)
+    path = grown_example_file(tmp_path, 1000)
     result = api.validate(path, lint=True, cache=False)
     assert [f.render() for f in result.findings if f.is_error] == []
     stacks = {n: json.loads(t) for n, t in result.files.items() if n.startswith("stacks/")}
