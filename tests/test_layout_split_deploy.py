@@ -98,3 +98,26 @@ def test_a_split_is_a_move_in_the_diff_and_deploy_moves_the_accounts(
     assert {c.logical_id: physical[c.logical_id] for c in moved} == {
         logical: by_logical[logical] for logical in names}
     assert "move to new stacks" in run.text
+
+
+def test_the_guard_lets_a_split_through_but_not_a_move_into_an_existing_stack() -> None:
+    from generator.aws.guard import destructive_changes
+    from generator.aws.moves import Move, planned_moves
+
+    account = {"Type": "AWS::Organizations::Account", "DeletionPolicy": "Retain",
+               "Properties": {"AccountName": "a", "Email": "a@x.example", "RoleName": "R"}}
+    other = {**account, "Properties": {**account["Properties"], "Email": "b@x.example"}}
+    deployed = {"accounts-03": {"Resources": {"AccountA": account, "AccountB": other}}}
+    split = {"accounts-03": {"Resources": {"AccountB": other}},
+             "accounts-07": {"Resources": {"AccountA": account}}}
+    assert planned_moves(deployed, split) == [Move("AccountA", "accounts-03", "accounts-07")]
+    assert destructive_changes(deployed, split) == []
+
+    existing = {**deployed, "accounts-07": {"Resources": {"AccountC": other}}}
+    merge = {**split, "accounts-07": {"Resources": {"AccountA": account, "AccountC": other}}}
+    assert planned_moves(existing, merge) == []
+    assert [d.logical_id for d in destructive_changes(existing, merge)] == ["AccountA"]
+
+    unretained = {"accounts-03": {"Resources": {
+        "AccountA": {k: v for k, v in account.items() if k != "DeletionPolicy"}}}}
+    assert planned_moves(unretained, split) == []
