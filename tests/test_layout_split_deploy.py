@@ -121,3 +121,29 @@ def test_the_guard_lets_a_split_through_but_not_a_move_into_an_existing_stack() 
     unretained = {"accounts-03": {"Resources": {
         "AccountA": {k: v for k, v in account.items() if k != "DeletionPolicy"}}}}
     assert planned_moves(unretained, split) == []
+
+
+def test_the_import_of_moved_accounts_holds_only_them_and_their_own_chain() -> None:
+    from generator.aws.adopt import plan_import
+    from generator.aws.live import LiveAccount, LiveOrganization
+
+    def account(email: str, after: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"Type": "AWS::Organizations::Account", "DeletionPolicy": "Retain",
+                                "Properties": {"AccountName": email, "Email": email}}
+        if after:
+            body["DependsOn"] = [after]
+        return body
+
+    template = {"Resources": {"AccountA": account("a@x.example"),  # new, created after import
+                              "AccountB": account("b@x.example", "AccountA"),
+                              "AccountC": account("c@x.example", "AccountB"),
+                              "AccountD": account("d@x.example", "AccountC")}}
+    live = LiveOrganization("o-1", "r-1", LiveAccount("1", "m", "m@x.example", "", {}), {}, [],
+                            {}, {n: LiveAccount(f"{i}", n, f"{n}@x.example", "", {})
+                                 for i, n in enumerate("bcd", 2)}, {}, (), [], {})
+    plan = plan_import(template, live, only={"AccountB", "AccountC"})
+    assert [e["LogicalResourceId"] for e in plan.resources] == ["AccountB", "AccountC"]
+    resources = plan.template["Resources"]
+    assert set(resources) == {"AccountB", "AccountC"}
+    assert "DependsOn" not in resources["AccountB"]
+    assert resources["AccountC"]["DependsOn"] == ["AccountB"]

@@ -66,5 +66,17 @@ def _import_template(template: dict[str, Any], keep: set[str]) -> dict[str, Any]
         if logical in keep:
             resources[logical] = {**resource, "DeletionPolicy": "Retain",
                                   "UpdateReplacePolicy": "Retain"}
+            # An account chained after one that is created later, not imported: the import
+            # template must not depend on a resource it does not hold.
+            after = [d for d in _as_list(resource.get("DependsOn")) if d in keep]
+            resources[logical].pop("DependsOn", None)
+            if after:
+                resources[logical]["DependsOn"] = after
     result["Resources"] = resources
     return result
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []
