@@ -402,6 +402,9 @@ def main() -> None:
                         help="50 and 500 accounts only, one run each (a smoke test)")
     parser.add_argument("--budget", type=float, default=480,
                         help="seconds; repeated runs are cut to stay within it (default 480)")
+    parser.add_argument("--grown-only", action="store_true",
+                        help="only the grown example's figures (bench/grown.py), at 500 and "
+                             "5,000 accounts")
     parser.add_argument("--no-record", action="store_true",
                         help="print the table without appending it to bench/RESULTS.md")
     args = parser.parse_args()
@@ -412,7 +415,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lzgen-bench-") as folder:
         bench = Bench(args.budget, Path(folder))
         bench_startup(bench, args.quick)
-        for accounts, ous in SIZES[:2] if args.quick else SIZES:
+        for accounts, ous in [] if args.grown_only else SIZES[:2] if args.quick else SIZES:
             console.log(f"{accounts:,} accounts: {bench.left():.0f} s of the budget left")
             bench_size(bench, accounts, ous, available, args.quick)
         console.log(f"grown example: {bench.left():.0f} s of the budget left")
@@ -420,7 +423,8 @@ def main() -> None:
         elapsed = time.perf_counter() - bench.started
     console.print(table(bench, available))
     text = console.export_text(clear=True)
-    summary = (f"### {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}\n\n"
+    kind = " (quick)" if args.quick else " (grown example only)" if args.grown_only else ""
+    summary = (f"### {started:%Y-%m-%d %H:%M} UTC{kind}\n\n"
                f"- machine: {before}\n- at the end: load average "
                f"{machine().rsplit('load average ', 1)[1]}\n- {versions()}\n"
                f"- the bench took {elapsed:.0f} s\n\n```text\n{_strip_log(text)}```\n")
