@@ -84,10 +84,14 @@ def test_a_stack_over_the_inline_limit_deploys_from_the_template_bucket(
     assert sum(len(page["Accounts"]) for page in pages) == 1 + 8 + 150
     bucket = bucket_name(emulator.account_id, "us-east-1")
     s3 = emulator.client("s3")
-    # moto's S3 bucket model applies only the encryption of the bucket template's settings
-    # (the others are checked on the template above).
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
     rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     assert rules["Rules"][0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+    blocked = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert blocked == dict.fromkeys(["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                                     "RestrictPublicBuckets"], True)
+    [rule] = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
+    assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
     stored = s3.get_object(Bucket=bucket, Key="lzgen-acme-accounts.json")["Body"].read()
     assert json.loads(stored) == body
     small = s3.list_objects_v2(Bucket=bucket)["Contents"]

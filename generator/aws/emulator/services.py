@@ -16,6 +16,10 @@ IAM's centralized root access (Organizations features). State lives here, per ac
   AWS does (moto took any size); larger templates must come from S3 through ``TemplateURL``
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html,
   and the TemplateBody constraint of CreateStack and CreateChangeSet in the API reference).
+* ``AWS::S3::Bucket`` in a stack applies ``VersioningConfiguration``,
+  ``PublicAccessBlockConfiguration`` and ``LifecycleConfiguration`` (moto applied only the
+  encryption and tags), so that the bucket lzgen creates for large templates reads back as
+  its template says.
 * ``cloudtrail`` RegisterOrganizationDelegatedAdmin: registers the account as delegated
   administrator of ``cloudtrail.amazonaws.com`` in Organizations, as CloudTrail does.
 """
@@ -35,6 +39,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
 from moto.organizations.models import FakeServiceAccess, organizations_backends
+from moto.s3.models import FakeBucket, PublicAccessBlock
 from moto.securityhub import urls as securityhub_urls
 from moto.securityhub.responses import SecurityHubResponse
 from moto.utilities.utils import get_partition
@@ -149,6 +154,41 @@ def _with_body_limit(original: Any) -> Any:
     return handler
 
 
+_ORIGINAL_BUCKET_FROM_CFN = FakeBucket.create_from_cloudformation_json
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the shape of the S3 API (as moto parses it)."""
+    found: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule.get("Status", "Enabled"),
+                             "Filter": {"Prefix": rule.get("Prefix", "")}}
+    days = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
+    if days is not None:
+        found["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(days)}
+    abort = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
+    if abort is not None:
+        found["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": str(abort)}
+    return found
+
+
+def bucket_from_cloudformation(cls: Any, /, resource_name: str, cloudformation_json: Any,
+                               account_id: str, region_name: str, **kwargs: Any) -> Any:
+    bucket = _ORIGINAL_BUCKET_FROM_CFN(resource_name, cloudformation_json, account_id,
+                                       region_name, **kwargs)
+    properties = cloudformation_json.get("Properties") or {}
+    versioning = (properties.get("VersioningConfiguration") or {}).get("Status")
+    if versioning:
+        bucket.versioning_status = versioning
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        bucket.public_access_block = PublicAccessBlock(
+            block.get("BlockPublicAcls"), block.get("IgnorePublicAcls"),
+            block.get("BlockPublicPolicy"), block.get("RestrictPublicBuckets"))
+    rules = (properties.get("LifecycleConfiguration") or {}).get("Rules")
+    if rules:
+        bucket.set_lifecycle([_lifecycle_rule(rule) for rule in rules])
+    return bucket
+
+
 def register_cloudtrail_admin(self: Any) -> str:
     backend = organizations_backends[self.current_account][get_partition(self.region)]
     backend.register_delegated_administrator(AccountId=self._get_param("MemberAccountId"),
@@ -166,6 +206,8 @@ def install() -> None:
     securityhub_urls.url_paths.setdefault("{0}/organization/admin$", SecurityHubResponse.dispatch)
     SecurityHubResponse.enable_organization_admin_account = enable_securityhub_admin  # type: ignore[method-assign]
     CloudFormationResponse.update_stack_instances = update_stack_instances  # type: ignore[method-assign]
+    setattr(FakeBucket, "create_from_cloudformation_json",  # noqa: B010 (a classmethod)
+            classmethod(bucket_from_cloudformation))
     for operation in _BODY_OPERATIONS:
         setattr(CloudFormationResponse, operation,
                 _with_body_limit(getattr(CloudFormationResponse, operation)))
