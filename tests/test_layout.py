@@ -117,3 +117,16 @@ def test_the_example_grown_to_1000_accounts_generates_clean_on_its_default_layou
     sizes = [len(json.dumps(stacks[n], separators=(",", ":")).encode()) for n in accounts]
     assert max(sizes) > 51_200  # these go through the template bucket
     assert api.validate(path, lint=False).files == result.files  # byte-identical again
+
+
+def test_every_stack_and_stackset_counts_against_the_account_quotas(tmp_path: Path) -> None:
+    text = (BLUEPRINTS / "example.yaml").read_text() + "\nquotas: {stacks: 5, stacksets: 2}\n"
+    path = tmp_path / "blueprint" / "example.yaml"
+    shutil.copytree(BLUEPRINTS / "policies", path.parent / "policies")
+    path.write_text(text)
+    with pytest.raises(FindingsError) as raised:
+        api.validate(path, lint=False)
+    messages = sorted(f.message for f in raised.value.findings if f.rule == "LZ140")
+    assert len(messages) == 2
+    assert "12 stacks in us-east-1, over CloudFormation's quota of 5" in messages[0]
+    assert "4 StackSets, over CloudFormation's quota of 2" in messages[1]

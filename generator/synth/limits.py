@@ -61,6 +61,11 @@ def template_findings(org: Organization, build: Build) -> list[Finding]:
                 f"stack {stack.name} exceeds CloudFormation's limits: {', '.join(over)}",
                 _hint(stack)))
     for body in build.stacksets:
+        over = [o for o in over_limits(body.template, org.quotas) if "bytes" not in o]
+        if over:
+            findings.append(_finding(
+                org, (), f"the template of StackSet {body.name} exceeds CloudFormation's "
+                f"limits: {', '.join(over)}", "deploy less through this StackSet"))
         size = body_bytes(body.template)
         if size > org.quotas["stackset_body_bytes"]:
             findings.append(_finding(
