@@ -13,6 +13,7 @@ created).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -88,6 +89,13 @@ class TemplateStore:
     def __init__(self, gateway: Gateway, ensure_stack: EnsureStack) -> None:
         self.gateway, self.ensure_stack = gateway, ensure_stack
         self._ready: dict[str, str] = {}  # region -> bucket name
+        self._lock = threading.Lock()  # stacks deployed side by side create the bucket once
+        self._owner = ""
+
+    def _account(self) -> str:
+        if not self._owner:
+            self._owner = self.gateway.account_id()
+        return self._owner
 
     def source(self, stack: str, bucket_stack: str, body: str,
                region: str) -> dict[str, str]:
@@ -97,14 +105,18 @@ class TemplateStore:
             return {"TemplateBody": body}
         bucket = self.bucket(bucket_stack, region)
         key = f"{stack}.json"
+        # ExpectedBucketOwner: never upload into a bucket of that name someone else owns
+        # (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-owner-condition.html).
         self.gateway.call("s3", "PutObject", region=region, Bucket=bucket, Key=key,
                           Body=body.encode("utf-8"), ContentType="application/json",
-                          ServerSideEncryption="AES256")
+                          ServerSideEncryption="AES256",
+                          ExpectedBucketOwner=self._account())
         return {"TemplateURL": f"https://{bucket}.s3.{region}.amazonaws.com/{key}"}
 
     def bucket(self, bucket_stack: str, region: str) -> str:
-        if region not in self._ready:
-            name = bucket_name(self.gateway.account_id(), region)
-            self.ensure_stack(bucket_stack, compact_json(bucket_template(name)), region)
-            self._ready[region] = name
-        return self._ready[region]
+        with self._lock:
+            if region not in self._ready:
+                name = bucket_name(self._account(), region)
+                self.ensure_stack(bucket_stack, compact_json(bucket_template(name)), region)
+                self._ready[region] = name
+            return self._ready[region]
