@@ -23,7 +23,8 @@ from moto.utilities.utils import get_partition
 
 # change set name or id -> logical ID -> identifier of the resource to import
 _PENDING: dict[str, dict[str, str]] = {}
-_ACTIVE = threading.local()  # .importing: the mapping of the change set being executed
+_ACTIVE = threading.local()
+_INSTALLED: list[bool] = []  # .importing: the mapping of the change set being executed
 _LOOKUP = {
     "AWS::Organizations::Account": "get_account_by_id",
     "AWS::Organizations::OrganizationalUnit": "get_organizational_unit_by_id",
@@ -100,10 +101,10 @@ def _adopting(models: dict[str, type], original: Callable[..., Any]) -> Callable
 
 def install(models: dict[str, type]) -> None:
     """`models`: resource type -> emulator model class (generator/aws/emulator/models.py)."""
-    if getattr(CloudFormationResponse.create_change_set, "lzgen_imports", False):
+    if _INSTALLED:  # wrapping twice would pop the pending import before the inner wrapper
         return
+    _INSTALLED.append(True)
     create = _create_change_set(CloudFormationResponse.create_change_set)
-    create.lzgen_imports = True  # type: ignore[attr-defined]
     execute = _execute_change_set(CloudFormationResponse.execute_change_set)
     CloudFormationResponse.create_change_set = create  # type: ignore[method-assign,assignment]
     CloudFormationResponse.execute_change_set = execute  # type: ignore[method-assign,assignment]

@@ -133,6 +133,7 @@ def update_stack_instances(self: Any) -> ActionResult:
 
 
 INLINE_TEMPLATE_LIMIT = 51_200  # bytes of TemplateBody
+_BODY_LIMITED: dict[str, bool] = {}
 _BODY_OPERATIONS = ("create_stack", "update_stack", "create_change_set", "validate_template",
                     "create_stack_set", "update_stack_set")
 
@@ -209,8 +210,10 @@ def install() -> None:
     setattr(FakeBucket, "create_from_cloudformation_json",  # noqa: B010 (a classmethod)
             classmethod(bucket_from_cloudformation))
     for operation in _BODY_OPERATIONS:
-        setattr(CloudFormationResponse, operation,
-                _with_body_limit(getattr(CloudFormationResponse, operation)))
+        if not _BODY_LIMITED.get(operation):  # other patches may wrap these methods later
+            _BODY_LIMITED[operation] = True
+            setattr(CloudFormationResponse, operation,
+                    _with_body_limit(getattr(CloudFormationResponse, operation)))
     handlers: dict[type, dict[str, Any]] = {
         AccountResponse: {"get_contact_information": get_contact_information,
                           "put_contact_information": put_contact_information},
