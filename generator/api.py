@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import FindingsError
+from generator.errors import AwsError, FindingsError
 from generator.findings import Finding, sorted_findings
 from generator.model import Organization
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
+    from generator.documents.starter import Answers
     from generator.lint import LintPool
     from generator.scorecard.card import Scorecard
     from generator.synth.types import Build
@@ -151,10 +152,40 @@ def scorecard(path: Path) -> ScoreResult:
     return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
-def schema() -> dict[str, Any]:
-    from generator.blueprint.schema import json_schema
+def init_blueprint(path: Path, answers: Answers, *, force: bool = False) -> str:
+    """Write `lzgen init`'s blueprint to `path`; never over an existing file unless `force`."""
+    from generator.documents.starter import blueprint_text, problems
+    from generator.errors import UsageError
 
-    return json_schema()
+    found = problems(answers)
+    if found:
+        raise UsageError("; ".join(found), "answer again, or pass the value as an option "
+                         "(lzgen init -h)")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", "name the blueprint file, e.g. -o blueprint.yaml")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; lzgen init does not overwrite it",
+                         "choose another file with -o, or pass --force to replace it")
+    text = blueprint_text(answers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def schema() -> dict[str, Any]:
+    """The blueprint's JSON Schema, with the built-in policies' names as an enum (the model
+    keeps `builtin` a string, so that a wrong name gets LZ103's did-you-mean)."""
+    from generator.blueprint.schema import json_schema
+    from generator.policies.library import BUILTINS
+    from generator.quotas import DEFAULTS
+
+    document = json_schema()
+    builtin = document["$defs"]["Policy"]["properties"]["builtin"]
+    for branch in builtin.get("anyOf", [builtin]):
+        if branch.get("type") == "string":
+            branch["enum"] = sorted(BUILTINS)
+    document["properties"]["quotas"]["propertyNames"] = {"enum": sorted(DEFAULTS)}
+    return document
 
 
 @dataclass(frozen=True)
@@ -169,6 +200,7 @@ class DeploySettings:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     adopt: bool = False
+    email_codes: dict[str, str] = field(default_factory=dict)  # account -> one-time code
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -187,7 +219,8 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt,
+                            email_codes=tuple(sorted(settings.email_codes.items())))
     return Deployer(manifest, gateway, ui, options).run()
 
 
@@ -255,9 +288,13 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
         raise FindingsError(findings)
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
     live = read_live(gateway)
+    if live.unknown_policy_types:
+        raise AwsError(f"the organization has policy types this lzgen does not know "
+                       f"({', '.join(live.unknown_policy_types)}); drift cannot compare "
+                       "their policies", "upgrade lzgen")
     actual = live_organization(live, org)
-    changes, matches = compare_organization(org, actual)
+    changes, matches = compare_organization(org, actual, live=True)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
     return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
-                tuple(effective), (), chart)
+                tuple(effective), (), chart, command="lzgen drift")

@@ -20,6 +20,9 @@ SERVICE_PRINCIPALS: dict[str, tuple[str, ...]] = {
     "access_analyzer": ("access-analyzer.amazonaws.com",),
 }
 SERVICES = tuple(SERVICE_PRINCIPALS)
+# The role each account's root-activity rule delivers with (generator/synth/alerts.py), one
+# per region: ALERT_ROLE_PREFIX + region.
+ALERT_ROLE_PREFIX = "lzgen-root-activity-"
 SIGN_IN_REGION = "us-east-1"  # AWS records root console sign-ins here, whatever the home region
 
 

@@ -6,6 +6,7 @@ Bottom of the layers (pyproject.toml, import-linter): every stage may use it, it
 from __future__ import annotations
 
 import re
+from typing import Final, Literal
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -26,3 +27,31 @@ def stackset_file(name: str) -> str:
 def stack_name(organization: str, name: str) -> str:
     """The CloudFormation name of the organization's stack or StackSet `name`."""
     return f"lzgen-{organization}-{name}"
+
+
+# The policy types of AWS Organizations, by the name a blueprint uses, with the API's name.
+# generator/policies/types.py holds everything else about each type; a test checks this table
+# against botocore's `PolicyType` enum, so a type AWS adds shows up as a failing test.
+PolicyTypeName = Literal[
+    "scp", "rcp", "tag", "backup", "ai_opt_out", "chatbot", "declarative_ec2", "securityhub",
+    "securityhub_cspm", "inspector", "upgrade_rollout", "bedrock", "s3",
+    "network_security_director", "guardduty",
+]
+
+POLICY_TYPE_API: Final[dict[PolicyTypeName, str]] = {
+    "scp": "SERVICE_CONTROL_POLICY",
+    "rcp": "RESOURCE_CONTROL_POLICY",
+    "tag": "TAG_POLICY",
+    "backup": "BACKUP_POLICY",
+    "ai_opt_out": "AISERVICES_OPT_OUT_POLICY",
+    "chatbot": "CHATBOT_POLICY",
+    "declarative_ec2": "DECLARATIVE_POLICY_EC2",
+    "securityhub": "SECURITYHUB_POLICY",
+    "securityhub_cspm": "SECURITYHUB_CSPM_POLICY",
+    "inspector": "INSPECTOR_POLICY",
+    "upgrade_rollout": "UPGRADE_ROLLOUT_POLICY",
+    "bedrock": "BEDROCK_POLICY",
+    "s3": "S3_POLICY",
+    "network_security_director": "NETWORK_SECURITY_DIRECTOR_POLICY",
+    "guardduty": "GUARDDUTY_POLICY",
+}

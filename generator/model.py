@@ -14,12 +14,23 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path as FsPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.blueprint.loader import Document
-from generator.blueprint.schema import Account, Blueprint, Environment, OrganizationalUnit, Policy
+from generator.blueprint.schema import (
+    SUSPENDED_OU,
+    Account,
+    AccountState,
+    Blueprint,
+    Environment,
+    OrganizationalUnit,
+    Policy,
+)
 from generator.findings import Finding, KeyPath, Location, Severity
 from generator.quotas import Quotas
+
+if TYPE_CHECKING:
+    from generator.policies.jsonsource import PolicySource
 
 ROOT = "root"
 
@@ -52,18 +63,13 @@ class Ou:
     parent: str  # ROOT or a parent path
     depth: int
     spec: OrganizationalUnit
+    # Where the OU is written: kept from the tree walk, since a name may itself hold a '/'
+    # (LZ110 refuses it, and must point at it).
+    yaml_path: KeyPath = ()
 
     @property
     def logical_id(self) -> str:
         return logical_id("Ou", self.path)
-
-    @property
-    def yaml_path(self) -> KeyPath:
-        parts = self.path.split("/")
-        result: list[str | int] = ["organizational_units", parts[0]]
-        for part in parts[1:]:
-            result += ["children", part]
-        return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,7 @@ class ResolvedPolicy:
     document: dict[str, Any] | None
     targets: list[Target]
     origin: KeyPath = ()  # where the blueprint defines it, when not under `policies`
+    source: PolicySource | None = None  # the policy file and its positions, for `file:`
 
     @property
     def logical_id(self) -> str:
@@ -106,7 +113,20 @@ class Organization:
 
     @cached_property
     def accounts(self) -> dict[str, Account]:
-        return dict(sorted(self.blueprint.accounts.items()))
+        """The accounts lzgen manages, where they are: a suspended account in the Suspended
+        OU; closed accounts are left out (see `closed_accounts`)."""
+        found: dict[str, Account] = {}
+        for name, spec in sorted(self.blueprint.accounts.items()):
+            if spec.state is AccountState.SUSPENDED:
+                found[name] = spec.model_copy(update={"ou": SUSPENDED_OU})
+            elif spec.state is not AccountState.CLOSED:
+                found[name] = spec
+        return found
+
+    @cached_property
+    def closed_accounts(self) -> dict[str, Account]:
+        return {name: spec for name, spec in sorted(self.blueprint.accounts.items())
+                if spec.state is AccountState.CLOSED}
 
     @cached_property
     def quotas(self) -> Quotas:
@@ -128,7 +148,7 @@ class Organization:
 
     def chain_for_account(self, name: str) -> list[str]:
         """Target keys from the root down to the account: root, ou:..., account:NAME."""
-        account = self.blueprint.accounts[name]
+        account = self.accounts[name]
         return [ROOT, *(f"ou:{p}" for p in self.ancestors(account.ou)), f"account:{name}"]
 
     def chain_for_ou(self, path: str) -> list[str]:
@@ -162,11 +182,13 @@ def resolve(blueprint: Blueprint, doc: Document) -> Organization:
     ous: dict[str, Ou] = {}
     _collect_ous(blueprint.organizational_units, ROOT, 1, ous)
     problems: list[Finding] = []
-    policies = {
-        name: ResolvedPolicy(name, spec, _document(name, spec, doc, problems),
-                             [_target(entry, i) for i, entry in enumerate(spec.attach)])
-        for name, spec in sorted(blueprint.policies.items())
-    }
+    policies = {}
+    for name, spec in sorted(blueprint.policies.items()):
+        sources: list[PolicySource] = []
+        document = _document(name, spec, doc, problems, sources)
+        policies[name] = ResolvedPolicy(
+            name, spec, document, [_target(entry, i) for i, entry in enumerate(spec.attach)],
+            source=sources[0] if sources else None)
     strategy = _tagging_policy(blueprint)
     if strategy is not None:
         policies = dict(sorted({**policies, strategy.name: strategy}.items()))
@@ -195,11 +217,11 @@ def _tagging_policy(blueprint: Blueprint) -> ResolvedPolicy | None:
 
 
 def _collect_ous(tree: dict[str, OrganizationalUnit], parent: str, depth: int,
-                 into: dict[str, Ou]) -> None:
+                 into: dict[str, Ou], where: KeyPath = ("organizational_units",)) -> None:
     for name, spec in tree.items():
         path = name if depth == 1 else f"{parent}/{name}"
-        into[path] = Ou(path, name, parent, depth, spec)
-        _collect_ous(spec.children, path, depth + 1, into)
+        into[path] = Ou(path, name, parent, depth, spec, (*where, name))
+        _collect_ous(spec.children, path, depth + 1, into, (*where, name, "children"))
 
 
 def _target(entry: str, index: int) -> Target:
@@ -211,13 +233,13 @@ def _target(entry: str, index: int) -> Target:
     return Target("unknown", entry, index)
 
 
-def _document(name: str, spec: Policy, doc: Document,
-              problems: list[Finding]) -> dict[str, Any] | None:
+def _document(name: str, spec: Policy, doc: Document, problems: list[Finding],
+              sources: list[PolicySource]) -> dict[str, Any] | None:
     where = ("policies", name)
     if spec.content is not None:
         return spec.content
     if spec.file is not None:
-        return _read_policy_file(spec.file, doc, (*where, "file"), problems)
+        return _read_policy_file(spec.file, doc, (*where, "file"), problems, sources)
     from generator.policies.library import PolicyParamError, render
 
     assert spec.builtin is not None
@@ -230,8 +252,8 @@ def _document(name: str, spec: Policy, doc: Document,
         return None
 
 
-def _read_policy_file(relative: str, doc: Document, where: KeyPath,
-                      problems: list[Finding]) -> dict[str, Any] | None:
+def _read_policy_file(relative: str, doc: Document, where: KeyPath, problems: list[Finding],
+                      sources: list[PolicySource] | None = None) -> dict[str, Any] | None:
     def fail(message: str, hint: str, location: Location | None = None) -> None:
         problems.append(Finding("LZ104", Severity.ERROR, message, hint,
                                 location or doc.locate(where), where))
@@ -260,7 +282,8 @@ def _read_policy_file(relative: str, doc: Document, where: KeyPath,
             fail(f"policy file '{relative}' is larger than {MAX_POLICY_FILE_BYTES:,} bytes",
                  "a policy is at most about 10,000 characters; is this the right file?")
             return None
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        text = raw.decode("utf-8")
+        data = json.loads(text, parse_constant=_refuse_constant)
     except (OSError, UnicodeDecodeError) as exc:
         fail(f"policy file '{relative}' cannot be read: {exc}", "save it as UTF-8 JSON")
         return None
@@ -278,6 +301,19 @@ def _read_policy_file(relative: str, doc: Document, where: KeyPath,
     if problem:
         fail(f"policy file '{relative}' {problem}", "write a plain JSON policy")
         return None
+    from generator.policies.jsonsource import scan
+
+    source, duplicates = scan(text, str(candidate))
+    for duplicate in duplicates:
+        inside = ".".join(map(str, duplicate.path)) or "the top level"
+        fail(f"policy file '{relative}': duplicate key '{duplicate.key}' in {inside} (first on "
+             f"line {duplicate.first_line}); AWS refuses it, and JSON readers keep only the "
+             "last value", "keep one of the two keys, merging their values",
+             Location(str(candidate), duplicate.line, duplicate.column))
+    if duplicates:
+        return None
+    if sources is not None:
+        sources.append(source)
     return data
 
 

@@ -117,10 +117,10 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
 
 def _tokens_used(manifest: Mapping[str, Any]) -> dict[str, str]:
     """Each deploy-time token the manifest uses, with what deploy replaces it by."""
-    from generator.synth.types import TOKENS, account_id
+    from generator.synth.types import TOKENS, account_id, anomaly_monitor
 
     generic = {"root-id": ROOT_ID, "organization-id": ORGANIZATION_ID,
-               "account-id": account_id("NAME")}
+               "account-id": account_id("NAME"), "anomaly-monitor": anomaly_monitor("DIMENSION")}
     found = sorted({(m.group(0), m.group(1)) for m in TOKEN.finditer(json.dumps(manifest))})
     return {token: TOKENS[generic[kind]] for token, kind in found if kind in generic}
 

@@ -28,9 +28,12 @@ from hypothesis import strategies as st
 
 from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, MfaDeviceType, Purpose
 from generator.model import logical_id
+from generator.policies.grammar import RCP_SERVICES
 from generator.policies.library import BUILTINS
 from generator.policies.strategy import TAGGING_POLICY
-from generator.quotas import DEFAULTS
+from generator.policies.types import POLICY_TYPES, SPECS
+from generator.quotas import DEFAULTS, per_target_quota
+from tests.policy_samples import SAMPLES
 
 Data = dict[str, Any]
 
@@ -50,9 +53,7 @@ def examples(ci_count: int, *also_suppress: HealthCheck) -> settings:
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2")
 MAX_OU_DEPTH = DEFAULTS["ou_depth"].value
 MAX_TAGS = DEFAULTS["tags_per_entity"].value
-PER_TARGET = {"scp": DEFAULTS["scp_per_target"].value, "tag": DEFAULTS["tag_per_target"].value,
-              "ai_opt_out": DEFAULTS["ai_opt_out_per_target"].value,
-              "backup": DEFAULTS["backup_per_target"].value}
+PER_TARGET = {name: DEFAULTS[per_target_quota(name)].value for name in POLICY_TYPES}
 
 LOWER, UPPER, DIGITS = string.ascii_lowercase, string.ascii_uppercase, string.digits
 
@@ -258,9 +259,8 @@ def scp_documents(draw: st.DrawFn) -> Data:
         key = draw(st.sampled_from(["Action", "NotAction"]))
         statement[key] = action_list[0] if len(action_list) == 1 and draw(
             st.booleans()) else action_list
-        if draw(st.booleans()):
-            statement["Resource"] = draw(st.sampled_from(
-                ["*", ["*"], ["arn:aws:s3:::audit-logs", "arn:aws:s3:::audit-logs/*"]]))
+        statement["Resource"] = draw(st.sampled_from(
+            ["*", ["*"], ["arn:aws:s3:::audit-logs", "arn:aws:s3:::audit-logs/*"]]))
         if draw(st.integers(0, 2)) == 0:
             statement["Condition"] = draw(condition_blocks())
         statements.append(statement)
@@ -288,6 +288,50 @@ def tag_policy_documents(draw: st.DrawFn) -> Data:
     return {"tags": tags}
 
 
+@st.composite
+def rcp_documents(draw: st.DrawFn) -> Data:
+    statements = []
+    for index in range(draw(st.integers(1, 3))):
+        services = draw(st.lists(st.sampled_from(sorted(RCP_SERVICES)), min_size=1,
+                                 max_size=4, unique=True))
+        statement: Data = {"Sid": f"Rcp{index}", "Effect": "Deny", "Principal": "*",
+                           "Action": [f"{service}:*" for service in services],
+                           "Resource": "*"}
+        if draw(st.booleans()):
+            statement["Condition"] = {"StringNotEqualsIfExists": {
+                "aws:PrincipalOrgID": draw(word(LOWER + DIGITS, LOWER + DIGITS, 11, 9)
+                                           .map(lambda w: f"o-{w}"))}}
+        statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+_EC2_SETTINGS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("image_block_public_access", "state"): ("unblocked", "block_new_sharing"),
+    ("snapshot_block_public_access", "state"): ("block_all_sharing", "block_new_sharing",
+                                                 "unblocked"),
+    ("serial_console_access", "status"): ("enabled", "disabled"),
+    ("instance_metadata_defaults", "http_tokens"): ("no_preference", "required", "optional"),
+    ("instance_metadata_defaults", "http_put_response_hop_limit"): ("-1", "1", "2", "64"),
+    ("vpc_block_public_access", "internet_gateway_block", "mode"): (
+        "off", "block_ingress", "block_bidirectional"),
+}
+
+
+@st.composite
+def declarative_ec2_documents(draw: st.DrawFn) -> Data:
+    chosen = draw(st.lists(st.sampled_from(sorted(_EC2_SETTINGS)), min_size=1, unique=True))
+    attributes: Data = {}
+    for path in chosen:
+        node = attributes
+        for key in path[:-1]:
+            node = node.setdefault(key, {})
+        setting: Data = {"@@assign": draw(st.sampled_from(_EC2_SETTINGS[path]))}
+        if draw(st.booleans()):
+            setting["@@operators_allowed_for_child_policies"] = ["@@none"]
+        node[path[-1]] = setting
+    return {"ec2_attributes": attributes}
+
+
 ai_opt_out_documents = st.sampled_from([
     {"services": {"default": {"opt_out_policy": {"@@assign": "optOut"}}}},
     {"services": {"default": {"opt_out_policy": {"@@assign": "optOut"}},
@@ -301,13 +345,24 @@ _PARAM_ITEMS: dict[str, st.SearchStrategy[str]] = {
     "allowed_regions": st.sampled_from(REGIONS),
     "extra_global_actions": actions,
     "role_names": st.one_of(role_names, st.builds(lambda n: f"service-role/{n}", role_names)),
+    "trusted_account_ids": account_ids,
+    "services": st.sampled_from(["kms", "s3", "secretsmanager", "sqs", "sts", "dynamodb"]),
+}
+# Values of the string parameters, by parameter name.
+_PARAM_STRINGS: dict[str, st.SearchStrategy[str]] = {
+    "organization_id": word(LOWER + DIGITS, LOWER + DIGITS, 11, 9).map(lambda w: f"o-{w}"),
+    "exempt_resource_tag": st.sampled_from(["dp:exclude", "data-perimeter-exempt"]),
+    "exception_message": st.sampled_from(["", "Ask the platform team", "Blocked by policy"]),
+    "snapshot_state": st.sampled_from(["block_all_sharing", "block_new_sharing"]),
+    "hop_limit": st.sampled_from(["-1", "1", "2", "64"]),
 }
 
 
 def unknown_builtin_params() -> set[str]:
     """Parameters of the library this file cannot fill: a test fails when one appears."""
     declared = {(b.name, p.name, p.kind) for b in BUILTINS.values() for p in b.params.values()}
-    return {f"{b}.{p}" for b, p, kind in declared if kind == "string" or
+    return {f"{b}.{p}" for b, p, kind in declared if
+            (kind == "string" and p not in _PARAM_STRINGS) or
             (kind == "string_list" and p not in _PARAM_ITEMS)}
 
 
@@ -320,6 +375,8 @@ def builtin_specs(draw: st.DrawFn) -> Data:
             continue
         if param.kind == "bool":
             params[param.name] = draw(st.booleans())
+        elif param.kind == "string":
+            params[param.name] = draw(_PARAM_STRINGS[param.name])
         else:
             params[param.name] = draw(st.lists(_PARAM_ITEMS[param.name], min_size=1,
                                                max_size=3))
@@ -331,9 +388,13 @@ def builtin_specs(draw: st.DrawFn) -> Data:
 
 @st.composite
 def custom_specs(draw: st.DrawFn) -> Data:
-    policy_type = draw(st.sampled_from(["scp", "scp", "tag", "ai_opt_out"]))
-    document = {"scp": scp_documents, "tag": tag_policy_documents,
-                "ai_opt_out": lambda: ai_opt_out_documents}[policy_type]()
+    # SCPs twice as often as any other type; every type of the registry can be drawn.
+    policy_type = draw(st.sampled_from(["scp", *sorted(SPECS)]))
+    drawn = {"scp": scp_documents, "rcp": rcp_documents, "tag": tag_policy_documents,
+             "declarative_ec2": declarative_ec2_documents,
+             "ai_opt_out": lambda: ai_opt_out_documents}
+    document = (drawn[policy_type]() if policy_type in drawn
+                else st.just(SAMPLES[policy_type]))
     return {"type": policy_type, "content": draw(document)}
 
 
@@ -344,7 +405,8 @@ class _Attachments:
         self.counts: dict[tuple[str, str], int] = {}
 
     def room(self, target: str, policy_type: str) -> bool:
-        limit = PER_TARGET[policy_type] - (1 if policy_type == "scp" else 0)  # FullAWSAccess
+        # FullAWSAccess and RCPFullAWSAccess take one place each.
+        limit = PER_TARGET[policy_type] - (1 if policy_type in ("scp", "rcp") else 0)
         return self.counts.get((target, policy_type), 0) < limit
 
     def add(self, target: str, policy_type: str) -> None:
@@ -596,6 +658,35 @@ def tagging_sections(draw: st.DrawFn, targets: list[str], attached: _Attachments
     return {"tags": rules, "attach": attach}
 
 
+def settle_tags(data: Data, ou_paths: list[str]) -> None:
+    """Make the accounts' and OUs' tags agree with every tag policy of the blueprint."""
+    _keep_tag_policies_clear_of_tagging(data)
+    _keep_tags_clear_of_tag_policies(data, ou_paths)
+    _carry_required_tags(data, ou_paths)
+
+
+def _keep_tag_policies_clear_of_tagging(data: Data) -> None:
+    """Rename the keys of custom tag policies that the tagging section also governs.
+
+    Issue 14: a custom policy could govern a key the tagging section requires (say 'Ab' with
+    values [x] where tagging requires 'ab'); the effective policy then took the custom spelling
+    or values, and the tags _carry_required_tags wrote broke it (LZ310), now and then."""
+    tagging = data.get("tagging")
+    if not tagging:
+        return
+    taken = {(rule.get("key") or name).lower() for name, rule in tagging["tags"].items()}
+    for spec in data.get("policies", {}).values():
+        if spec["type"] != "tag" or "content" not in spec:
+            continue
+        renamed: Data = {}
+        for entry in spec["content"]["tags"].values():
+            spelling = entry["tag_key"]["@@assign"]
+            while spelling.lower() in taken or spelling.lower() in renamed:
+                spelling += "x"
+            renamed[spelling.lower()] = {**entry, "tag_key": {"@@assign": spelling}}
+        spec["content"]["tags"] = renamed
+
+
 def _carry_required_tags(data: Data, ou_paths: list[str]) -> None:
     """Every account and OU carries the required tags of the tagging strategy."""
     tagging = data.get("tagging")
@@ -690,8 +781,7 @@ def blueprints(draw: st.DrawFn, *, min_accounts: int = 0, max_accounts: int = 12
                           "policy_stacks": draw(st.integers(1, 3))}
     if seed_sections:
         _add_seed_sections(draw, data, domain, targets, attached)
-    _keep_tags_clear_of_tag_policies(data, ou_paths)
-    _carry_required_tags(data, ou_paths)
+    settle_tags(data, ou_paths)
     if not foundational:
         data["exceptions"] = {"SEED-9.1": {
             "reason": "a test organization without foundational accounts",

@@ -17,6 +17,7 @@ from rich.console import Console
 from generator import api
 from generator.aws.deploy import DeployReport
 from generator.aws.emulator.local import FAKE_CREDENTIALS
+from generator.aws.emulator.orgaccess import STACKSETS_PRINCIPAL
 from generator.aws.gateway import Gateway
 from generator.cli import main
 from generator.errors import AwsError, RefusedError
@@ -137,8 +138,10 @@ def expected(blueprint: Path, output: Path) -> dict[str, Any]:
     """The same shape, from the blueprint (and the trusted access its manifest asks for)."""
     org: Organization = api.load(blueprint)
     manifest = json.loads((output / "manifest.json").read_text())
-    trusted = sorted(s["parameters"]["ServicePrincipal"] for s in manifest["api_steps"]
-                     if s["action"] == "EnableAWSServiceAccess")
+    trusted = sorted({s["parameters"]["ServicePrincipal"] for s in manifest["api_steps"]
+                      if s["action"] == "EnableAWSServiceAccess"} | {
+        STACKSETS_PRINCIPAL for s in manifest["api_steps"]
+        if s["action"] == "ActivateOrganizationsAccess"})
     return {
         "ous": {path: dict(ou.spec.tags) for path, ou in org.ous.items()},
         "accounts": {name: (spec.ou, spec.email, dict(spec.tags))
@@ -179,13 +182,43 @@ def test_example_deploys_to_what_the_blueprint_says(
     assert_contacts_and_root_access(emulator)
     assert_stackset_instances(emulator, manifest)
     assert_deployer_policy_allows(example_output, deploy_calls)
+    assert_security_services_on(emulator)
+
+
+def assert_security_services_on(emulator: Emulator) -> None:
+    """GuardDuty, Security Hub and Access Analyzer on for the organization in every governed
+    region, and the Config aggregator in the home region, as the delegated administrator
+    (security-tooling) reads them back."""
+    ids = {a["Name"]: a["Id"] for a in emulator.client("organizations").list_accounts()[
+        "Accounts"]}
+    admin = ids["security-tooling"]
+    for region in ("us-east-1", "eu-west-1"):
+        guardduty = emulator.member_client(admin, "guardduty", region)
+        detectors = guardduty.list_detectors()["DetectorIds"]
+        assert len(detectors) == 1, region
+        configuration = guardduty.describe_organization_configuration(DetectorId=detectors[0])
+        assert configuration["AutoEnableOrganizationMembers"] == "ALL", region
+        hub = emulator.member_client(admin, "securityhub", region)
+        assert hub.describe_hub()["HubArn"].endswith(f":{admin}:hub/default")
+        assert hub.describe_organization_configuration()["AutoEnable"] is True
+        analyzers = emulator.member_client(admin, "accessanalyzer", region).list_analyzers(
+            type="ORGANIZATION")["analyzers"]
+        assert [a["name"] for a in analyzers] == ["lzgen-organization"], region
+    aggregators = emulator.member_client(admin, "config").describe_configuration_aggregators()[
+        "ConfigurationAggregators"]
+    assert [(a["ConfigurationAggregatorName"],
+             sorted(a["OrganizationAggregationSource"]["AwsRegions"])) for a in aggregators] == [
+        ("lzgen-organization", ["eu-west-1", "us-east-1"])]
+
+
+IAM_PREFIX = {"accessanalyzer": "access-analyzer"}  # boto3's service name -> IAM's prefix
 
 
 def assert_deployer_policy_allows(output: Path, calls: list[Any]) -> None:
     """Every call the deploy made is an action of output/deployer-policy.json."""
     policy = json.loads((output / "deployer-policy.json").read_text())
     allowed = {a.lower() for s in policy["Statement"] for a in s["Action"]}
-    made = {f"{c.service}:{c.operation}".lower() for c in calls}
+    made = {f"{IAM_PREFIX.get(c.service, c.service)}:{c.operation}".lower() for c in calls}
     assert made - allowed == {"sts:getcalleridentity"}  # needs no permission
 
 

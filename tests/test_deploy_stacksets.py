@@ -74,7 +74,7 @@ def step(phase: str, service: str, action: str, **parameters: Any) -> dict[str, 
 STEPS = [
     step("prepare", "organizations", "EnableAllFeatures"),
     step("prepare", "organizations", "EnablePolicyType", PolicyType="SERVICE_CONTROL_POLICY"),
-    step("prepare", "organizations", "EnableAWSServiceAccess", ServicePrincipal=STACKSETS),
+    step("prepare", "cloudformation", "ActivateOrganizationsAccess"),
     step("prepare", "organizations", "EnableAWSServiceAccess",
          ServicePrincipal="config.amazonaws.com"),
     step("after", "organizations", "RegisterDelegatedAdministrator",
@@ -141,6 +141,21 @@ def test_stackset_instances_land_in_the_accounts_of_their_ou_and_steps_apply(
     again, _ = deploy(emulator, folder)
     assert call_counter.mutating == []
     assert again.stacks == {"lzgen-acme-baseline": "unchanged"}
+
+
+def test_trusted_access_through_organizations_alone_leaves_stacksets_refused(
+        emulator: Emulator, tmp_path: Path) -> None:
+    """What lzgen did before: Organizations' EnableAWSServiceAccess for the StackSets
+    principal. AWS (and the emulator) still refuse service-managed StackSets."""
+    steps = [STEPS[0], STEPS[1],
+             step("prepare", "organizations", "EnableAWSServiceAccess", ServicePrincipal=STACKSETS)]
+    # The StackSet is refused ("You must enable organizations access ...": the API-level test
+    # is in test_real_aws.py); the stack rolls back.
+    with pytest.raises(AwsError, match="lzgen-acme-baseline ended ROLLBACK"):
+        deploy(emulator, write_output(tmp_path / "output", steps))
+    assert emulator.client("cloudformation").list_stack_sets()["Summaries"] == []
+    access = emulator.client("cloudformation").describe_organizations_access()
+    assert access["Status"] == "DISABLED"
 
 
 def test_detaching_the_last_scp_is_refused(emulator: Emulator, tmp_path: Path) -> None:

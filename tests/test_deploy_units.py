@@ -153,6 +153,13 @@ def test_the_deployer_policy_is_scoped_to_the_organizations_names(tmp_path: Path
             "organizations:TagResource", "organizations:AttachPolicy"} <= actions
     assert "organizations:CloseAccount" not in actions
     assert not any(a.startswith(("cloudformation:", "ssm:")) for a in actions)
+    assert by_sid["StackSetsTrustedAccess"]["Action"] == [
+        "cloudformation:ActivateOrganizationsAccess", "cloudformation:DescribeOrganizationsAccess"]
+    assert by_sid["AssumeAdministratorAccessRoles"] == {
+        "Sid": "AssumeAdministratorAccessRoles", "Effect": "Allow", "Action": ["sts:AssumeRole"],
+        "Resource": "arn:aws:iam::*:role/OrganizationAccountAccessRole"}
+    assert {"guardduty:UpdateOrganizationConfiguration", "access-analyzer:CreateAnalyzer",
+            "config:PutConfigurationAggregator", "securityhub:EnableSecurityHub"} <= actions
 
 
 def test_the_deployer_policy_follows_the_manifest() -> None:

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from generator.policies.grammar import CHILD_CONTROL, Problem, minified_size, validate
+from generator.policies.grammar import CHILD_CONTROL, Problem, minified_size
+from generator.policies.types import validate
 
 JsonPath = tuple[str | int, ...]
 
@@ -96,8 +97,7 @@ GOOD_BACKUP_POLICIES = [
                 "tag_key": {"@@assign": "backup"},
                 "tag_value": {"@@assign": ["daily"]},
             }}},
-            "advanced_backup_settings": {"ec2": {"WindowsVSS": {"@@assign": "enabled"}}},
-            "some_future_setting": {"@@assign": "x", CHILD_CONTROL: ["@@none"]},
+            "advanced_backup_settings": {"ec2": {"windows_vss": {"@@assign": "enabled"}}},
         },
     }},
 ]
@@ -216,7 +216,7 @@ BAD_TAG_POLICIES: list[tuple[str, Any, JsonPath, str]] = [
      _tag({"enforced_for": {"@@assign": ["*:instance"]}}),
      ("tags", "costcenter", "enforced_for", "@@assign", 0), "all services"),
     ("enforced_for with * resource", _tag({"enforced_for": {"@@assign": ["ec2:*"]}}),
-     ("tags", "costcenter", "enforced_for", "@@assign", 0), "wildcard"),
+     ("tags", "costcenter", "enforced_for", "@@assign", 0), "ec2:ALL_SUPPORTED"),
     ("resource type without service", _tag({"report_required_tag_for": {"@@assign": ["bucket"]}}),
      ("tags", "costcenter", "report_required_tag_for", "@@assign", 0), "service:resource"),
     ("unknown child control word", _tag({"tag_key": {**COST_KEY, CHILD_CONTROL: ["@@nothing"]}}),
@@ -234,7 +234,7 @@ BAD_AI_POLICIES: list[tuple[str, Any, JsonPath, str]] = [
      "unknown top-level"),
     ("services not an object", {"services": []}, ("services",), "must be a JSON object"),
     ("service name capitalized", _ai({"opt_out_policy": {"@@assign": "optOut"}}, "Lex"),
-     ("services", "Lex"), "invalid AI service name"),
+     ("services", "Lex"), "unknown AI service"),
     ("service entry not an object", _ai("optOut"), ("services", "default"),
      "must be a JSON object"),
     ("missing opt_out_policy", _ai({}), ("services", "default"), "missing opt_out_policy"),
@@ -252,7 +252,7 @@ BAD_AI_POLICIES: list[tuple[str, Any, JsonPath, str]] = [
 BAD_BACKUP_POLICIES: list[tuple[str, Any, JsonPath, str]] = [
     ("not an object", [], (), "must be a JSON object"),
     ("missing plans", {}, (), 'missing "plans"'),
-    ("unknown top-level element", {"plans": {}, "plan": {}}, ("plan",), "unknown top-level"),
+    ("unknown top-level element", {"plans": {}, "plan": {}}, ("plan",), "unknown key"),
     ("plans not an object", {"plans": ["Daily"]}, ("plans",), "must be a JSON object"),
     ("plan not an object", {"plans": {"Daily": "cron(0 3 * * ? *)"}}, ("plans", "Daily"),
      "must be a JSON object"),

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.policies.grammar import CHILD_CONTROL, minified_size, validate
+from generator.policies.grammar import CHILD_CONTROL, minified_size
 from generator.policies.library import (
     API_TYPE,
     BUILTINS,
@@ -20,13 +20,17 @@ from generator.policies.library import (
     render,
     tag_policy_from_spec,
 )
+from generator.policies.types import validate
 
-SIZE_LIMITS = {"scp": 10_240, "ai_opt_out": 2_500, "tag": 10_000, "backup": 10_000}
+SIZE_LIMITS = {"scp": 10_240, "ai_opt_out": 2_500, "tag": 10_000, "backup": 10_000,
+               "rcp": 5_120, "declarative_ec2": 10_000}
 
 MINIMAL_PARAMS: dict[str, dict[str, object]] = {
     "deny-outside-regions": {"allowed_regions": ["eu-west-1"]},
     "protect-baseline-roles": {"role_names": ["OrganizationAccountAccessRole"]},
     "deny-all-except-break-glass": {"break_glass_role_arns": ["arn:aws:iam::*:role/BreakGlass"]},
+    "rcp-trusted-identities": {"organization_id": "o-abcdefghij"},
+    "rcp-confused-deputy": {"organization_id": "o-abcdefghij"},
 }
 
 MANY_ROLE_ARNS = [f"arn:aws:iam::{index:012d}:role/platform/Admin{index}" for index in range(20)]
@@ -50,6 +54,10 @@ LARGEST_PARAMS: dict[str, dict[str, object]] = {
     },
     "deny-all-except-break-glass": {"break_glass_role_arns": MANY_ROLE_ARNS},
     "ai-services-opt-out": {"allow_child_opt_in": True},
+    **{name: {"organization_id": "o-abcdefghij",
+              "trusted_account_ids": [f"{index:012d}" for index in range(40)],
+              "exempt_resource_tag": "dp:exclude:identity"}
+       for name in ("rcp-trusted-identities", "rcp-confused-deputy")},
 }
 
 
@@ -81,16 +89,15 @@ def test_catalogue_holds_the_expected_builtins() -> None:
         "full-aws-access", "deny-leave-organization", "deny-root-user",
         "protect-security-services", "deny-outside-regions", "protect-baseline-roles",
         "deny-all-except-break-glass", "deny-disable-ebs-encryption", "ai-services-opt-out",
+        "rcp-trusted-identities", "rcp-confused-deputy", "ec2-block-public-sharing",
+        "ec2-require-imdsv2",
     }
 
 
 def test_api_type_names_every_policy_type() -> None:
-    assert API_TYPE == {
-        "scp": "SERVICE_CONTROL_POLICY",
-        "tag": "TAG_POLICY",
-        "ai_opt_out": "AISERVICES_OPT_OUT_POLICY",
-        "backup": "BACKUP_POLICY",
-    }
+    assert API_TYPE["scp"] == "SERVICE_CONTROL_POLICY"
+    assert API_TYPE["ai_opt_out"] == "AISERVICES_OPT_OUT_POLICY"
+    assert len(set(API_TYPE.values())) == len(API_TYPE) == 15
 
 
 @pytest.mark.parametrize("builtin", BUILTINS.values(), ids=lambda builtin: builtin.name)
@@ -334,7 +341,7 @@ def test_tag_policy_can_lock_key_capitalization() -> None:
         (TagSpec(key="Env", values=[]), "no allowed value"),
         (TagSpec(key="Env", values=["*prod*"]), "one * wildcard"),
         (TagSpec(key="Env", enforced_for=["ALL_SUPPORTED"]), "all services"),
-        (TagSpec(key="Env", enforced_for=["ec2:*"]), "wildcard"),
+        (TagSpec(key="Env", enforced_for=["ec2:instances"]), "no resource type 'instances'"),
         (TagSpec(key="Env", report_required_for=["instance"]), "service:resource"),
     ],
 )

@@ -4,6 +4,8 @@ gateway.py    the one boto3 session: clients, adaptive retries, AWS errors as Aw
 manifest.py   what `generate` wrote, read back and checked against its hashes
 tokens.py     {{lzgen:...}} tokens resolved in the organization
 steps.py      API step handlers: in place? apply
+accounts.py   step handlers on accounts: rename, root email change, closure within the quota
+converge.py   drift repaired: the organization put back as the deployed templates say
 guard.py      destructive changes found from the templates before anything runs
 changes.py    a change set as data, shown with the writers of `lzgen diff`
 stacks.py     one stack through a change set; stacksets.py: StackSet instances

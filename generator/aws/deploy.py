@@ -1,7 +1,8 @@
 """`lzgen deploy`: the phases, in order.
 
-1. checks: every API step has a handler; the caller is the management account; no account, OU
-   or policy would be removed or replaced (unless allowed) -- all before anything changes;
+1. checks: every API step has a handler; the live preconditions hold (preflight.py: the caller
+   is the management account, delegated administrators, recorders, ...); no account, OU or
+   policy would be removed or replaced (unless allowed) -- all before anything changes;
 2. prepare: API steps of phase "prepare" that are not in place yet;
 3. stacks, in manifest order, each through a change set; their StackSets' instances checked;
 4. after: API steps of phase "after".
@@ -16,16 +17,21 @@ from typing import Any
 
 from rich.markup import escape
 
-from generator.aws import stacksets
+from generator.aws import accounts, stacksets
+from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
 from generator.aws.moves import planned_moves
+from generator.aws.preflight import preflight
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
 from generator.aws.ui import DeployUi
 from generator.errors import AwsError, RefusedError
+from generator.synth.ids import ssm_name
+
+accounts.register()  # the Account API's steps: renames, email changes, closures
 
 # Errors of a read-only check that only mean "this needs what an earlier step or stack
 # creates": the step is pending, and checked again just before it runs.
@@ -42,6 +48,7 @@ DeployOptions = StackOptions
 class DeployReport:
     steps_applied: list[str] = field(default_factory=list)
     steps_pending: list[str] = field(default_factory=list)
+    repairs: list[str] = field(default_factory=list)  # drift put back (aws/converge.py)
     stacks: dict[str, str] = field(default_factory=dict)
     instance_failures: list[stacksets.InstanceFailure] = field(default_factory=list)
 
@@ -59,7 +66,7 @@ class Deployer:
     def __init__(self, manifest: Manifest, gateway: Gateway, ui: DeployUi,
                  options: DeployOptions) -> None:
         self.manifest, self.gateway, self.ui, self.options = manifest, gateway, ui, options
-        self.resolver = Resolver(gateway)
+        self.resolver = Resolver(gateway, ids_prefix=ssm_name(manifest.organization, ""))
         self.stacks = Stacks(gateway, self.resolver, ui, options)
         self.report = DeployReport()
 
@@ -71,36 +78,23 @@ class Deployer:
                                "review with --dry-run, then run again with --yes")
         self.ui.phase(f"lzgen deploy: {self.manifest.organization}"
                       f"{' (dry run)' if self.options.dry_run else ''}")
-        self._check_caller()
+        preflight(self.manifest, self.gateway, self.resolver, self.ui)
         deployed = self.stacks.snapshot(self.manifest.stacks)
         self._refuse_destructive(deployed)
+        convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
+                                  self.resolver)
+        convergence.preview()
         self._run_steps("prepare")
         self.ui.phase("stacks")
         for plan in self.manifest.stacks:
             self._deploy_stack(plan, deployed[plan.name])
+        self.report.repairs = convergence.repair()
         self.resolver.forget_accounts()
         self._run_steps("after")
         self._summarize()
         return self.report
 
     # -- checks -----------------------------------------------------------------------------------
-
-    def _check_caller(self) -> None:
-        caller = self.gateway.account_id()
-        organization = self.resolver.organization()
-        endpoint = f" at {self.gateway.endpoint_url}" if self.gateway.endpoint_url else ""
-        if organization is None:
-            self.ui.note(f"account {caller}{endpoint} has no organization yet: the prepare "
-                         "phase creates one, with all features, managed by this account")
-            return
-        manager = str(organization.get("MasterAccountId", ""))
-        if manager and manager != caller:
-            raise AwsError(f"these credentials are for account {caller}, but organization "
-                           f"{organization['Id']} is managed by account {manager}",
-                           "deploy with credentials of the management account",
-                           code="NotManagementAccount")
-        self.ui.note(f"organization {organization['Id']}, management account {caller}"
-                     f"{endpoint}")
 
     def _refuse_destructive(self, deployed: dict[str, DeployedStack | None]) -> None:
         current = {name: stack.template for name, stack in deployed.items()
@@ -153,7 +147,7 @@ class Deployer:
         handler = handler_for(step)
         assert handler is not None  # ensure_known ran first
         context = StepContext(self.gateway, self.resolver,
-                              step.region or self.gateway.region)
+                              step.region or self.gateway.region, self.options, self.ui)
         try:
             parameters = self.resolver.resolve(step.parameters)
             if handler.in_place(context, parameters):

@@ -81,9 +81,10 @@ class Gateway:
 
     def __init__(self, *, profile: str | None = None, region: str | None = None,
                  endpoint_url: str | None = None, max_attempts: int | None = None,
-                 credentials: tuple[str, str] | None = None) -> None:
-        keys = {"aws_access_key_id": credentials[0],
-                "aws_secret_access_key": credentials[1]} if credentials else {}
+                 credentials: tuple[str, ...] | None = None) -> None:
+        # (key, secret) or (key, secret, session token)
+        keys = dict(zip(("aws_access_key_id", "aws_secret_access_key", "aws_session_token"),
+                        credentials, strict=False)) if credentials else {}
         try:
             self._session = boto3.session.Session(profile_name=profile, region_name=region,
                                                   **keys)
@@ -94,6 +95,8 @@ class Gateway:
         self.endpoint_url = endpoint_url
         if max_attempts is None:  # botocore's own variable, which an explicit Config overrides
             max_attempts = _max_attempts_from_environment()
+        self.max_attempts = max_attempts
+        self._assumed: dict[str, Gateway] = {}
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             user_agent_extra=f"lzgen/{__version__}",
@@ -162,3 +165,24 @@ class Gateway:
     def account_id(self) -> str:
         return str(self.call("sts", "GetCallerIdentity")["Account"])
 
+
+    def assume_role(self, role_arn: str) -> Gateway:
+        """A gateway acting as `role_arn` through STS AssumeRole (same endpoint, region,
+        retries and hooks), once per role and gateway. The credentials last an hour, STS's
+        default: a deploy's steps in other accounts run well within it."""
+        if role_arn not in self._assumed:
+            found = self.call("sts", "AssumeRole", RoleArn=role_arn,
+                              RoleSessionName="lzgen-deploy")["Credentials"]
+            other = Gateway(region=self.region, endpoint_url=self.endpoint_url,
+                            max_attempts=self.max_attempts,
+                            credentials=(str(found["AccessKeyId"]),
+                                         str(found["SecretAccessKey"]),
+                                         str(found["SessionToken"])))
+            for event, hook in self._hooks:
+                other.register(event, hook)
+            self._assumed[role_arn] = other
+        return self._assumed[role_arn]
+
+    def partition(self) -> str:
+        """aws, aws-cn, aws-us-gov: from the caller's ARN."""
+        return str(self.call("sts", "GetCallerIdentity")["Arn"]).split(":")[1]

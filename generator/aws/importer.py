@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ruamel.yaml.representer import SafeRepresenter
 
-from generator.aws.live import LiveOrganization, LivePolicy
-from generator.baseline import SERVICE_PRINCIPALS
-from generator.blueprint.schema import Environment, Purpose
+from generator.aws.live import LiveAccount, LiveOrganization, LivePolicy
+from generator.baseline import SERVICE_PRINCIPALS, trail_account
+from generator.blueprint.schema import SUSPENDED_OU, Environment, Purpose
 from generator.model import ROOT, Organization
 
 EXEMPT_CONDITION = ("ArnNotLike", "aws:PrincipalARN")
@@ -42,9 +42,6 @@ _ENVIRONMENT_WORDS = {
     "development": Environment.DEV, "sandbox": Environment.SANDBOX,
     "shared": Environment.SHARED,
 }
-# Rules whose finding an accepted exception silences, and the recommendation to except.
-_EXCEPTION_FOR = {"LZ221": "SEED-9.1", "LZ222": "SEED-9.2", "LZ223": "SEED-9.2",
-                  "LZ224": "SEED-9.2", "LZ225": "SEED-8.1"}
 
 
 @dataclass
@@ -200,6 +197,10 @@ def import_blueprint(live: LiveOrganization, *, name: str | None = None,
                      home_region: str = "us-east-1") -> Imported:
     """The blueprint of a live organization, as plain data with its policy files."""
     imported = Imported({"version": 1})
+    for api_type in live.unknown_policy_types:
+        imported.notes.append(f"policy type {api_type} is enabled in the organization but this "
+                              "lzgen does not know it: its policies are NOT in this blueprint; "
+                              "upgrade lzgen and import again")
     policies, tagging, regions = _import_policies(live, imported)
     emails = [a.email for a in live.accounts.values()] + [live.management.email]
     domain = Counter(e.rpartition("@")[2].lower() for e in emails).most_common(1)[0][0]
@@ -246,6 +247,8 @@ def _ou_tree(live: LiveOrganization) -> dict[str, Any]:
 
 def _account(account: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {"email": account.email, "ou": account.ou}
+    if account.status in ("PENDING_CLOSURE", "SUSPENDED"):
+        entry["state"] = "closed"  # AWS still lists it through the post-closure period
     purpose = guess_purpose(account.name)
     if purpose is not None:
         entry["purpose"] = purpose.value
@@ -355,12 +358,16 @@ def _exception_suggestions(findings: list[Any]) -> list[str]:
         return []
     lines = ["#", "# The organization as it is breaks these lzgen checks:"]
     lines += [f"#   {f.rule}: {f.message}" for f in errors]
-    suggested = sorted({_EXCEPTION_FOR[f.rule] for f in errors if f.rule in _EXCEPTION_FOR})
+    from generator.checks import RULES
+
+    # A rule that enforces a seed recommendation gives way to an accepted exception of it.
+    seeds = [RULES[f.rule].seed if f.rule in RULES else None for f in errors]
+    suggested = sorted({seed for seed in seeds if seed is not None})
     if suggested:
         lines += ["# To accept them as they are, add (with your own reason and approver):",
                   "# exceptions:"]
         lines += [f"#   {seed}: {{reason: organization imported as it was built, "
-                  "approved_by: TODO}}" for seed in suggested]
+                  "approved_by: TODO}" for seed in suggested]
     return lines
 
 
@@ -427,9 +434,13 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
     from generator.model import resolve
 
     blueprint = base.blueprint
+    live, shown_as = _by_blueprint_keys(live, base)
     imported = import_blueprint(live, name=blueprint.organization.name,
                                 home_region=blueprint.organization.home_region)
     data = imported.data
+    for key, entry in data["accounts"].items():
+        _account_as_blueprint(entry, live.accounts[key], shown_as.get(key, key),
+                              blueprint.accounts.get(key))
     settings = blueprint.organization.model_dump(mode="json", exclude={"tags"})
     data["organization"] = {**settings, "tags": dict(live.root_tags)}
     _keep_ou_settings(data["organizational_units"], blueprint.organizational_units, "")
@@ -459,6 +470,14 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
             if hasattr(getattr(blueprint, section), "model_dump") \
             else getattr(blueprint, section)
     services = data.setdefault("services", {})
+    if trail_account(base) is not None and blueprint.services.cloudtrail is None:
+        # The organization trail turns on trusted access for CloudTrail by itself
+        # (generator/synth/services.py): the blueprint means it without a `services.cloudtrail`,
+        # and only its absence is drift.
+        if services.get("cloudtrail") == {}:
+            del services["cloudtrail"]
+        elif "cloudtrail" not in services:
+            services["cloudtrail"] = {"trusted_access": False}
     if blueprint.services.organization_trail is not None:
         services["organization_trail"] = blueprint.services.organization_trail.model_dump(
             mode="json")
@@ -475,6 +494,56 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
     data = {k: v for k, v in data.items() if v is not None}
     doc = Document("<live organization>", data, base_dir=base.doc.base_dir)
     return resolve(parse(doc), doc)
+
+
+def _by_blueprint_keys(live: LiveOrganization, base: Organization
+                       ) -> tuple[LiveOrganization, dict[str, str]]:
+    """The live organization with its accounts under their blueprint keys, found by the name
+    they show (a key or a `name:`) or else by root email; and key -> the name AWS shows."""
+    by_name: dict[str, str] = {}
+    by_email: dict[str, str] = {}
+    for key, spec in base.blueprint.accounts.items():
+        by_name.setdefault(spec.display_name(key), key)
+        by_name.setdefault(key, key)
+        for email in (spec.email, spec.template_email()):
+            by_email.setdefault(email.lower(), key)
+    key_of: dict[str, str] = {}
+    for name, account in live.accounts.items():
+        key = by_name.get(name) or by_email.get(account.email.lower()) or name
+        key_of[name] = key if key not in key_of.values() else name
+    if all(k == n for n, k in key_of.items()):
+        return live, {}
+
+    def target(item: str) -> str:
+        kind, _, name = item.partition(":")
+        return f"account:{key_of.get(name, name)}" if kind == "account" else item
+
+    accounts = {key_of[n]: replace(a, name=key_of[n]) for n, a in live.accounts.items()}
+    policies = {n: replace(p, targets=tuple(sorted(target(t) for t in p.targets)))
+                for n, p in live.policies.items()}
+    changed = replace(
+        live, accounts=dict(sorted(accounts.items())), policies=policies,
+        full_aws_access=tuple(sorted(target(t) for t in live.full_aws_access)),
+        delegated_admins={p: sorted(key_of.get(n, n) for n in names)
+                          for p, names in live.delegated_admins.items()})
+    return changed, {key_of[n]: n for n in live.accounts if key_of[n] != n}
+
+
+def _account_as_blueprint(entry: dict[str, Any], account: LiveAccount, shown_as: str,
+                          known: Any) -> None:
+    """What the API shows of an account, in the terms of its blueprint entry: its name,
+    the email it was created with, and its state."""
+    if shown_as != account.name:
+        entry["name"] = shown_as
+    elif known is not None and known.name is not None and known.name == account.name:
+        entry["name"] = known.name
+    if known is not None and known.created_email is not None:
+        entry["created_email"] = known.created_email
+    if entry.get("state") == "closed":
+        pass
+    elif known is not None and known.state.value == "suspended" \
+            and entry.get("ou") == SUSPENDED_OU:
+        entry["state"], entry["ou"] = "suspended", known.ou
 
 
 def _document_of(entry: dict[str, Any]) -> dict[str, Any]:

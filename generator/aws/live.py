@@ -12,13 +12,13 @@ from typing import Any
 
 from generator.aws.gateway import Gateway
 from generator.baseline import SERVICE_PRINCIPALS
+from generator.contract import POLICY_TYPE_API
 from generator.errors import AwsError
 from generator.model import ROOT
 
 FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
 # Organizations' policy type names, and the blueprint's.
-BLUEPRINT_TYPE = {"SERVICE_CONTROL_POLICY": "scp", "TAG_POLICY": "tag",
-                  "AISERVICES_OPT_OUT_POLICY": "ai_opt_out", "BACKUP_POLICY": "backup"}
+BLUEPRINT_TYPE = {api: name for name, api in POLICY_TYPE_API.items()}
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LiveAccount:
 class LivePolicy:
     id: str
     name: str
-    type: str  # the blueprint's type: scp, tag, ai_opt_out, backup
+    type: str  # the blueprint's type (generator/contract.py POLICY_TYPE_API)
     description: str
     document: dict[str, Any]
     targets: tuple[str, ...]  # target keys: root, ou:PATH, account:NAME
@@ -64,6 +64,9 @@ class LiveOrganization:
     full_aws_access: tuple[str, ...]  # target keys FullAWSAccess is attached to
     trusted_access: list[str]  # service principals
     delegated_admins: dict[str, list[str]]  # service principal -> account names
+    # Policy types enabled on the root that this lzgen has no spec for (AWS added them
+    # later): their policies are not read, and import and drift say so.
+    unknown_policy_types: list[str] = field(default_factory=list)
 
     def target_id(self, key: str) -> str:
         kind, _, name = key.partition(":")
@@ -74,6 +77,15 @@ class LiveOrganization:
     @property
     def all_targets(self) -> list[str]:
         return [ROOT, *(f"ou:{p}" for p in self.ous), *(f"account:{n}" for n in self.accounts)]
+
+
+def botocore_policy_types() -> tuple[str, ...]:
+    """The policy types the installed botocore's Organizations model knows (its PolicyType
+    enum): the API's own list, read at run time. generator/contract.py must match it."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("organizations")
+    return tuple(model.shape_for("PolicyType").enum)
 
 
 def read_live(gateway: Gateway) -> LiveOrganization:
@@ -128,7 +140,8 @@ def read_live(gateway: Gateway) -> LiveOrganization:
         policies=policies, full_aws_access=full_access,
         trusted_access=sorted(s["ServicePrincipal"] for s in gateway.pages(
             "organizations", "ListAWSServiceAccessForOrganization", "EnabledServicePrincipals")),
-        delegated_admins=_delegated_admins(gateway, {a.id: n for n, a in accounts.items()}))
+        delegated_admins=_delegated_admins(gateway, {a.id: n for n, a in accounts.items()}),
+        unknown_policy_types=[t for t in enabled if t not in BLUEPRINT_TYPE])
 
 
 def _unique_names(listed: list[dict[str, Any]]) -> dict[str, str]:
@@ -147,7 +160,7 @@ def _policies(gateway: Gateway, enabled: list[str], key_of: dict[str, str],
     full_access: tuple[str, ...] = ()
     for api_type in sorted({"SERVICE_CONTROL_POLICY", *enabled}):
         if api_type not in BLUEPRINT_TYPE:
-            continue
+            continue  # listed in LiveOrganization.unknown_policy_types
         for summary in gateway.pages("organizations", "ListPolicies", "Policies",
                                      Filter=api_type):
             targets = tuple(sorted(

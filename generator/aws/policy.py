@@ -22,6 +22,7 @@ STACK_ACTIONS = (
     "cloudformation:DescribeStackEvents", "cloudformation:DescribeStacks",
     "cloudformation:ExecuteChangeSet", "cloudformation:GetTemplate",
     "cloudformation:ListChangeSets", "cloudformation:UpdateTerminationProtection",
+    "cloudformation:ListStackResources",  # convergence (aws/converge.py)
 )
 STACKSET_ACTIONS = (
     "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
@@ -33,6 +34,7 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "organizations:CreateAccount", "organizations:DescribeAccount",
         "organizations:DescribeCreateAccountStatus", "organizations:ListAccounts",
         "organizations:ListParents", "organizations:ListRoots",
+        "organizations:ListAccountsForParent",  # convergence reads accounts per parent
         "organizations:ListTagsForResource", "organizations:MoveAccount",
         "organizations:TagResource", "organizations:UntagResource"),
     "AWS::Organizations::OrganizationalUnit": (
@@ -159,7 +161,7 @@ def deployer_policy(manifest: Mapping[str, Any],
     ssm = {a for a in scoped if a.startswith("ssm:")}
     if ssm:
         statements.append(_statement(
-            "IdsBetweenStacks", ssm | {"ssm:GetParameters"},
+            "IdsBetweenStacks", ssm | {"ssm:GetParameters", "ssm:GetParameter"},
             [f"arn:aws:ssm:{r}:*:parameter/lzgen/{org}/*" for r in regions]))
     stack_sets = {a for a in scoped if a.startswith("cloudformation:")}
     if stack_sets:
@@ -173,8 +175,20 @@ def deployer_policy(manifest: Mapping[str, Any],
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]
+    step_actions = _step_actions(steps)
+    roles = sorted({str(s.parameters["RoleName"]) for s in steps if "RoleName" in s.parameters})
+    if roles and "sts:AssumeRole" in step_actions:
+        # Steps that run in a delegated administrator's account assume its access role.
+        statements.append(_statement("AssumeAdministratorAccessRoles", {"sts:AssumeRole"},
+                                     [f"arn:aws:iam::*:role/{role}" for role in roles]))
+    organizations_access = {a for a in step_actions if a.startswith("cloudformation:")}
+    if organizations_access:
+        # Account-level calls (StackSets' trusted access): no resource to scope them to.
+        statements.append(_statement("StackSetsTrustedAccess", organizations_access, ["*"]))
     statements.append(_statement("ResourcesAndApiSteps",
-                                 (by_type - scoped) | _step_actions(steps), ["*"]))
+                                 (by_type - scoped)
+                                 | (step_actions - organizations_access - {"sts:AssumeRole"}),
+                                 ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
@@ -187,10 +201,14 @@ def _template_bucket(org: str, regions: list[str]) -> list[dict[str, Any]]:
 
 
 def _step_actions(steps: list[StepPlan]) -> set[str]:
+    from generator.aws import accounts
+    from generator.aws.preflight import READS
     from generator.aws.steps import step_permissions
 
+    accounts.register()
+
     found = {"organizations:DescribeOrganization", "organizations:ListRoots",
-             "organizations:ListAccounts"}
+             "organizations:ListAccounts", *READS}
     for step in steps:
         found.update(step_permissions(step))
     return found

@@ -61,6 +61,8 @@ class StackOptions:
     poll_seconds: float = 5.0
     timeout_seconds: float = 3600.0
     adopt: bool = False
+    # Account name (blueprint key) -> the one-time code AWS sent to its new root email.
+    email_codes: tuple[tuple[str, str], ...] = ()
 
 
 class Stacks:

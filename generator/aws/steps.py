@@ -15,12 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
+from generator.aws import orgwide
 from generator.aws.manifest import StepPlan
 from generator.errors import AwsError, UsageError
 
 if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
+    from generator.aws.stacks import StackOptions
     from generator.aws.tokens import Resolver
+    from generator.aws.ui import DeployUi
 
 FULL_AWS_ACCESS = "p-FullAWSAccess"
 
@@ -30,6 +33,8 @@ class StepContext:
     gateway: Gateway
     resolver: Resolver
     region: str  # where the step's calls go
+    options: StackOptions | None = None  # for steps that need the operator's say
+    ui: DeployUi | None = None
 
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call(service, operation, region=self.region, **params)
@@ -345,6 +350,13 @@ class CloudTrailAdmin:
     def apply(self, ctx: StepContext, params: dict[str, Any]) -> None:
         ctx.call("cloudtrail", "RegisterOrganizationDelegatedAdmin",
                  MemberAccountId=params["MemberAccountId"])
+
+
+# -- services switched on for the whole organization (orgwide.py) ----------------------------
+
+for _key, (_handler, _permissions) in orgwide.HANDLERS.items():
+    HANDLERS[_key] = _handler
+    PERMISSIONS[_key] = tuple(sorted({*_permissions, *_ORGANIZATION_READS}))
 
 
 # -- steps that describe their own check ------------------------------------------------------

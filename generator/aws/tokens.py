@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from generator.contract import TOKEN
 from generator.errors import AwsError, UsageError
+from generator.synth.types import OWN_ANOMALY_MONITOR
 
 if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
 
 ACCOUNT_NOT_FOUND = "AccountNotFound"
+CE_REGION = "us-east-1"  # https://docs.aws.amazon.com/general/latest/gr/billing.html
 
 
 def has_tokens(value: Any) -> bool:
@@ -30,11 +32,15 @@ def has_tokens(value: Any) -> bool:
 class Resolver:
     """Looks up what tokens stand for, once; `forget_accounts()` after stacks created some."""
 
-    def __init__(self, gateway: Gateway) -> None:
+    def __init__(self, gateway: Gateway, *, ids_prefix: str = "") -> None:
         self.gateway = gateway
+        # Where the account stacks publish account IDs (generator/synth/ids.py): an account
+        # renamed in place is no longer found under its blueprint name by ListAccounts.
+        self.ids_prefix = ids_prefix
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
         self._account_list: list[dict[str, Any]] | None = None
+        self._monitors: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
 
@@ -92,13 +98,27 @@ class Resolver:
     def account_id(self, name: str) -> str:
         if re.fullmatch(r"\d{12}", name):
             return name
-        found = self.accounts().get(name)
+        found = self.accounts().get(name) or self._published_id(name)
         if found is None:
             raise AwsError(f"account {name!r} is not in the organization",
                            "the account stacks create it: deploy them first (a dry run "
                            "cannot resolve accounts that do not exist yet)",
                            code=ACCOUNT_NOT_FOUND)
         return found
+
+    def _published_id(self, name: str) -> str | None:
+        if not self.ids_prefix:
+            return None
+        from generator.model import logical_id
+
+        try:
+            answer = self.gateway.call("ssm", "GetParameter",
+                                       Name=self.ids_prefix + logical_id("Account", name))
+        except AwsError as error:
+            if error.code == "ParameterNotFound":
+                return None
+            raise
+        return str(answer["Parameter"]["Value"])
 
     def ou_id(self, path: str) -> str:
         """The ID of the OU at `path` ('Workloads/Prod'), walking the tree by names."""
@@ -125,6 +145,30 @@ class Resolver:
             return self.account_id(name)
         return target
 
+    # -- cost anomaly monitors ----------------------------------------------------------------
+
+    def anomaly_monitors(self) -> list[dict[str, Any]]:
+        """GetAnomalyMonitors, every page (Cost Explorer's API lives in us-east-1), once."""
+        if self._monitors is None:
+            found: list[dict[str, Any]] = []
+            params: dict[str, Any] = {}
+            while True:
+                page = self.gateway.call("ce", "GetAnomalyMonitors", region=CE_REGION, **params)
+                found += page.get("AnomalyMonitors") or []
+                if not page.get("NextPageToken"):
+                    break
+                params = {"NextPageToken": page["NextPageToken"]}
+            self._monitors = found
+        return self._monitors
+
+    def anomaly_monitor(self, dimension: str) -> str:
+        """The ARN of the account's DIMENSIONAL monitor of `dimension` other than lzgen's own,
+        or "": an account may have only one of each, so lzgen reuses it."""
+        return next((str(m["MonitorArn"]) for m in self.anomaly_monitors()
+                     if m.get("MonitorType") == "DIMENSIONAL"
+                     and m.get("MonitorDimension") == dimension
+                     and m.get("MonitorName") != OWN_ANOMALY_MONITOR), "")
+
     # -- tokens -------------------------------------------------------------------------------
 
     def resolve(self, value: Any) -> Any:
@@ -144,6 +188,8 @@ class Resolver:
             return self.organization_id()
         if kind == "account-id" and argument:
             return self.account_id(argument)
+        if kind == "anomaly-monitor" and argument:
+            return self.anomaly_monitor(argument)
         raise UsageError(f"unknown deploy token {{{{lzgen:{kind}}}}} in manifest.json",
                          "this lzgen is older than the one that generated the output: "
                          "upgrade it, or generate again")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, KeyPath
+from generator.findings import Finding, KeyPath, Severity
 from generator.model import Organization, ResolvedPolicy
-from generator.quotas import DEFAULTS
+from generator.quotas import DEFAULTS, size_quota
 
 _SYNTAX = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
            "orgs_manage_policies_scps_syntax.html")
@@ -20,28 +21,42 @@ def _document_path(policy: ResolvedPolicy, inner: KeyPath) -> KeyPath:
     return (*base, "file" if policy.spec.file is not None else "builtin")
 
 
-@rule("LZ120", "Policy documents follow the grammar of their type", _SYNTAX)
+@rule("LZ120", "Policy documents follow the grammar of their type", _SYNTAX,
+      fixture="scp-bad-version.yaml")
 def grammar(r: Rule, org: Organization) -> Iterable[Finding]:
-    from generator.policies.grammar import validate
+    from generator.policies.types import validate
 
     for policy in org.policies.values():
         if policy.document is None:
             continue
         for problem in validate(policy.spec.type, policy.document):
             where = ".".join(str(p) for p in problem.path) or "document"
-            yield r.finding(org, _document_path(policy, problem.path),
-                            f"policy '{policy.name}' ({policy.spec.type}) at {where}: "
-                            f"{problem.message}", problem.hint)
+            yield _located(r, org, policy, problem.path,
+                           message=f"policy '{policy.name}' ({policy.spec.type}) at {where}: "
+                           f"{problem.message}", hint=problem.hint,
+                           severity=Severity.WARNING if problem.warning else None)
 
 
-@rule("LZ121", "Policy documents fit their size limit", DEFAULTS["scp_size"].source)
+def _located(r: Rule, org: Organization, policy: ResolvedPolicy, inner: KeyPath, *,
+             message: str, hint: str, severity: Severity | None = None) -> Finding:
+    """A finding at the document's own line: inside the policy file when the policy comes
+    from one, else at the blueprint's line for the inline content (or the built-in)."""
+    path = _document_path(policy, inner)
+    finding = r.finding(org, path, message, hint, severity)
+    if policy.source is None:
+        return finding
+    return replace(finding, location=policy.source.locate(inner))
+
+
+@rule("LZ121", "Policy documents fit their size limit", DEFAULTS["scp_size"].source,
+      fixture="scp-too-large.yaml")
 def size(r: Rule, org: Organization) -> Iterable[Finding]:
     from generator.policies.grammar import minified_size
 
     for policy in org.policies.values():
         if policy.document is None:
             continue
-        limit = org.quotas[f"{policy.spec.type}_size"]
+        limit = org.quotas[size_quota(policy.spec.type)]
         used = minified_size(policy.document)
         if used > limit:
             yield r.finding(org, _document_path(policy, ()), f"policy '{policy.name}' is {used:,} "

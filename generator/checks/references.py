@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
+from generator.blueprint.schema import SUSPENDED_OU, AccountState
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding
 from generator.model import ROOT, Organization
@@ -18,17 +19,22 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-@rule("LZ101", "Account parents resolve", _SOURCE)
+@rule("LZ101", "Account parents resolve", _SOURCE, fixture="missing-ou.yaml")
 def account_parent_exists(r: Rule, org: Organization) -> Iterable[Finding]:
-    for name, account in org.accounts.items():
+    for name, account in org.blueprint.accounts.items():
         if account.ou != ROOT and account.ou not in org.ous:
             hint = (_suggest(account.ou, org.ous)
                     or "use an OU path such as 'Workloads/Prod', or 'root'")
             yield r.finding(org, ("accounts", name, "ou"), f"account '{name}' is placed in OU "
                             f"'{account.ou}', which is not defined", hint)
+        if account.state is AccountState.SUSPENDED and SUSPENDED_OU not in org.ous:
+            yield r.finding(org, ("accounts", name, "state"), f"account '{name}' is suspended, "
+                            f"but the blueprint has no top-level OU '{SUSPENDED_OU}'",
+                            f"add `{SUSPENDED_OU}: {{}}` to organizational_units, with a "
+                            "deny-all SCP attached (builtin deny-all-except-break-glass)")
 
 
-@rule("LZ102", "Policy attachments resolve", _SOURCE)
+@rule("LZ102", "Policy attachments resolve", _SOURCE, fixture="attach-bad-target.yaml")
 def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     for policy in org.policies.values():
         for target in policy.targets:
@@ -56,7 +62,7 @@ def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
             seen.add(target.key)
 
 
-@rule("LZ109", "FullAWSAccess detachments resolve", _SOURCE)
+@rule("LZ109", "FullAWSAccess detachments resolve", _SOURCE, fixture="detach-unknown-target.yaml")
 def detach_targets_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     for index, entry in enumerate(org.blueprint.full_aws_access.detach):
         kind, _, name = entry.partition(":")

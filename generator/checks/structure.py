@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from generator.checks.registry import Rule, rule
+from generator.contract import POLICY_TYPE_API
 from generator.findings import Finding, KeyPath
 from generator.model import ROOT, Organization
-from generator.quotas import DEFAULTS
+from generator.quotas import DEFAULTS, per_target_quota
 
 _SCP_EVAL = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
              "orgs_manage_policies_scps_evaluation.html")
-_TYPE_QUOTA = {"scp": "scp_per_target", "tag": "tag_per_target", "backup": "backup_per_target",
-               "ai_opt_out": "ai_opt_out_per_target"}
 
 
 def target_path(org: Organization, key: str) -> KeyPath:
@@ -25,14 +24,15 @@ def target_path(org: Organization, key: str) -> KeyPath:
     return ("organization",)
 
 
-@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source)
+@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source,
+      fixture="ous-six-deep.yaml")
 def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
     depth_limit = org.quotas["ou_depth"]
     for ou in org.ous.values():
         if ou.depth > depth_limit:
             yield r.finding(org, ou.yaml_path, f"OU '{ou.path}' is nested {ou.depth} levels deep; "
                             f"AWS allows {depth_limit} below the root",
-                            "move it up the tree (or raise quotas.ou_depth if AWS raised it)")
+                            "move it up the tree: AWS raises this limit for nobody")
         if "/" in ou.name:
             yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' contains '/'",
                             "'/' separates OU paths; use another character")
@@ -47,14 +47,18 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ111", "Policies attached to one target stay within the quota",
-      DEFAULTS["scp_per_target"].source)
+      DEFAULTS["scp_per_target"].source, fixture="eleven-scps.yaml")
 def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
     for key, names in org.attachments.items():
-        for policy_type, quota_name in _TYPE_QUOTA.items():
+        for policy_type in POLICY_TYPE_API:
             attached = [n for n in names if org.policies[n].spec.type == policy_type]
             if policy_type == "scp" and _keeps_full_access(org, key):
                 attached.append("FullAWSAccess")
-            limit = org.quotas[quota_name]
+            if policy_type == "rcp" and attached:
+                # AWS attaches RCPFullAWSAccess to every root, OU and account once RCPs are
+                # enabled; it cannot be detached and counts toward the quota.
+                attached.append("RCPFullAWSAccess")
+            limit = org.quotas[per_target_quota(policy_type)]
             if len(attached) > limit:
                 yield r.finding(org, target_path(org, key), f"{len(attached)} {policy_type} "
                                 f"policies are attached to {key} ({', '.join(attached)}); the "
@@ -78,15 +82,20 @@ def _allows_something(org: Organization, key: str) -> bool:
     return False
 
 
-@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL)
+@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL,
+      fixture="lockout.yaml")
 def scp_allow_path(r: Rule, org: Organization) -> Iterable[Finding]:
     if not org.blueprint.full_aws_access.detach:
         return
     blocked = {k for k in [ROOT, *(f"ou:{p}" for p in org.ous),
                            *(f"account:{a}" for a in org.accounts)]
                if not _allows_something(org, k)}
+    detach = org.blueprint.full_aws_access.detach
     for key in sorted(blocked):
-        yield r.finding(org, target_path(org, key), f"{key} has FullAWSAccess detached and no "
+        # The root is written nowhere: point at the line that detaches FullAWSAccess from it.
+        where = (("full_aws_access", "detach", detach.index(key))
+                 if key == ROOT and key in detach else target_path(org, key))
+        yield r.finding(org, where, f"{key} has FullAWSAccess detached and no "
                         "other SCP that allows anything: every account at or below it would be "
                         "locked out", "attach an SCP with an Allow statement (for example the "
                         "built-in 'full-aws-access') or keep FullAWSAccess")

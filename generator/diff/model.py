@@ -102,6 +102,7 @@ class Diff:
     effective: tuple[EffectiveChange, ...] = ()
     resources: tuple[ResourceChange, ...] = ()
     chart: Chart = field(default_factory=lambda: Chart(()))
+    command: str = "lzgen diff"  # the command whose result this is, for the header
 
     @property
     def is_empty(self) -> bool:

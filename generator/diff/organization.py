@@ -15,10 +15,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.blueprint.schema import SUSPENDED_OU, Account, AccountState
 from generator.diff.model import Change, Risk
+from generator.diff.protections import protections_set
 from generator.diff.statements import DocumentDiff, document_diff, leaf_changes
 from generator.inheritance import scps_in_effect
 from generator.model import ROOT, Organization, Ou, ResolvedPolicy
+from generator.policies.types import SPECS
 
 _HANDLED = {"version", "organization", "organizational_units", "accounts", "policies",
             "full_aws_access"}
@@ -31,8 +34,7 @@ _SECTION_WEAKENING = {
     "services": "a security service is turned off",
     "exceptions": "a recommendation is now deliberately not followed",
 }
-POLICY_WORDS = {"scp": "SCP", "tag": "tag policy", "ai_opt_out": "AI opt-out policy",
-                "backup": "backup policy"}
+POLICY_WORDS = {name: spec.title for name, spec in SPECS.items()}
 _REFUSED = ("CloudFormation's account provider refuses to change {what} of an existing account: "
             "the stack update fails and rolls back, after the stacks before it were updated")
 
@@ -58,17 +60,19 @@ class Matches:
         return path if path == ROOT else self.ous.get(path, path)
 
 
-def compare_organization(base: Organization | None,
-                         head: Organization) -> tuple[list[Change], Matches]:
+def compare_organization(base: Organization | None, head: Organization, *,
+                         live: bool = False) -> tuple[list[Change], Matches]:
+    """BASE -> HEAD; `live`: HEAD is the organization as it is (`lzgen drift`), so what
+    HEAD has and BASE lacks was made outside lzgen, not something CloudFormation will do."""
     matches = Matches()
     changes = _settings(base, head)
     changes += _ous(base, head, matches)
     _match_accounts(base, head, matches)
     _match_policies(base, head, matches)
-    changes += _accounts(base, head, matches)
-    changes += _policies(base, head, matches)
+    changes += _accounts(base, head, matches, live)
+    changes += _policies(base, head, matches, live)
     changes += _full_aws_access(base, head, matches)
-    changes += _sections(base, head)
+    changes += _sections(base, head, live)
     return changes, matches
 
 
@@ -260,7 +264,8 @@ def _match_accounts(base: Organization | None, head: Organization, matches: Matc
             matches.accounts[old] = new
 
 
-def _accounts(base: Organization | None, head: Organization, matches: Matches) -> list[Change]:
+def _accounts(base: Organization | None, head: Organization, matches: Matches,
+              live: bool = False) -> list[Change]:
     before = base.accounts if base else {}
     after = head.accounts
     removed = sorted(before.keys() - after.keys())
@@ -270,21 +275,50 @@ def _accounts(base: Organization | None, head: Organization, matches: Matches) -
         for old, new in sorted(matches.accounts.items()):
             changes += _account_changes(base, head, old, new, matches)
     for old in removed:
-        if old not in matches.accounts:
-            changes.append(Change(
-                "account", "removed", old, f"account {old} removed", Risk.DESTRUCTIVE,
-                "the account is NOT closed (DeletionPolicy Retain): it leaves CloudFormation's "
-                f"management and stays in OU {before[old].ou} with whatever applies there; "
-                "close it in AWS Organizations if that is the intent"))
+        if old in head.closed_accounts:
+            changes.append(_account_closed(old, live))
+        elif old not in matches.accounts:
+            changes.append(_account_removed(old, before[old].ou, live))
     renamed_to = set(matches.accounts.values())
     for new in added:
         if new not in renamed_to:
             account = after[new]
             changes.append(Change(
                 "account", "added", new, f"account {new} added in OU {account.ou}",
-                Risk.ROUTINE, f"CloudFormation creates a new AWS account with root email "
-                              f"{account.email}"))
+                Risk.ROUTINE, _HAND_MADE.format(email=account.email) if live else
+                f"CloudFormation creates a new AWS account with root email {account.email}"))
     return changes
+
+
+_HAND_MADE = ("the account (root email {email}) is in the organization but not in the "
+              "blueprint: it was created or invited outside lzgen, which does not manage it; "
+              "add it to the blueprint (then `lzgen deploy --adopt`), or close it")
+
+
+def _account_closed(name: str, live: bool) -> Change:
+    if live:
+        return Change("account", "closed", name, f"account {name} closed", Risk.DESTRUCTIVE,
+                      "the account was closed outside lzgen (PENDING_CLOSURE or SUSPENDED): "
+                      "AWS deletes it after the post-closure period unless AWS Support "
+                      "reinstates it")
+    return Change("account", "closed", name, f"account {name} closed", Risk.DESTRUCTIVE,
+                  "deploy closes it with CloseAccount (only with --allow-destructive, within "
+                  "AWS's quota of closures per rolling 30 days): PENDING_CLOSURE, then "
+                  "SUSPENDED; AWS deletes it after the post-closure period. It leaves its "
+                  "stack with DeletionPolicy Retain, so CloudFormation never acts on it")
+
+
+def _account_removed(name: str, ou: str, live: bool) -> Change:
+    if live:
+        return Change("account", "removed", name, f"account {name} not in the organization",
+                      Risk.DESTRUCTIVE, "the blueprint's account is not among the "
+                      "organization's accounts (by name or root email): it was removed or "
+                      "closed outside lzgen, or renamed and re-addressed at once by hand")
+    return Change(
+        "account", "removed", name, f"account {name} removed", Risk.DESTRUCTIVE,
+        "the account is NOT closed (DeletionPolicy Retain): it leaves CloudFormation's "
+        f"management and stays in OU {ou} with whatever applies there; "
+        "close it in AWS Organizations if that is the intent")
 
 
 def _account_changes(base: Organization, head: Organization, old: str, new: str,
@@ -298,11 +332,16 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
             Risk.DESTRUCTIVE,
             "lzgen names the account's resource after the account, so CloudFormation drops "
             f"{old} from its management (kept, not closed) and tries to create a NEW account "
-            "with the same email, which AWS refuses while the old account uses it"))
+            "with the same email, which AWS refuses while the old account uses it; to rename "
+            f"in place keep the key {old} and set `name: {new}`"))
+    elif before.display_name(old) != after.display_name(new):
+        changes.append(Change(
+            "account", "renamed", new, f"account {new} renamed: {before.display_name(old)!r} "
+                                       f"-> {after.display_name(new)!r}", Risk.ROUTINE,
+            "renamed in place through the Account API (PutAccountName): same account and ID; "
+            "its CloudFormation resource keeps its logical ID and template"))
     if before.email.lower() != after.email.lower():
-        changes.append(Change("account", "email-changed", new,
-                              f"account {new}: root email {before.email} -> {after.email}",
-                              Risk.DESTRUCTIVE, _REFUSED.format(what="the root email")))
+        changes.append(_email_changed(new, before, after))
     if before.role_name != after.role_name:
         changes.append(Change("account", "changed", new,
                               f"account {new}: role_name {before.role_name} -> "
@@ -310,7 +349,7 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
                               Risk.DESTRUCTIVE, _REFUSED.format(what="the access role name")))
     if matches.ou(before.ou) != after.ou:
         changes.append(_account_moved(base, head, old, new, matches))
-    exclude = {"email", "ou", "role_name"}
+    exclude = {"email", "ou", "role_name", "name", "created_email", "state"}
     rest = leaf_changes(before.model_dump(mode="json", exclude=exclude),
                         after.model_dump(mode="json", exclude=exclude), ())
     if rest:
@@ -320,10 +359,33 @@ def _account_changes(base: Organization, head: Organization, old: str, new: str,
     return changes
 
 
+def _email_changed(name: str, before: Account, after: Account) -> Change:
+    summary = f"account {name}: root email changed, {before.email} -> {after.email}"
+    if before.template_email().lower() == after.template_email().lower():
+        return Change("account", "email-changed", name, summary, Risk.ROUTINE,
+                      "changed in place through the Account API (StartPrimaryEmailUpdate, "
+                      "then AcceptPrimaryEmailUpdate with the one-time code AWS sends to the "
+                      "new address); the template keeps the email the account was created "
+                      "with, so CloudFormation does not act on it")
+    return Change("account", "email-changed", name, summary, Risk.DESTRUCTIVE,
+                  _REFUSED.format(what="the root email") + "; to change it in place keep "
+                  f"`created_email: {before.template_email()}` beside the new `email`")
+
+
 def _account_moved(base: Organization, head: Organization, old: str, new: str,
                    matches: Matches) -> Change:
     summary = (f"account {new} moved from OU {base.accounts[old].ou} to OU "
                f"{head.accounts[new].ou}")
+    state_before = base.blueprint.accounts[old].state if old in base.blueprint.accounts \
+        else AccountState.ACTIVE
+    state_after = head.blueprint.accounts[new].state if new in head.blueprint.accounts \
+        else AccountState.ACTIVE
+    if state_after is AccountState.SUSPENDED and state_before is not AccountState.SUSPENDED:
+        return Change("account", "suspended", new, f"account {new} suspended: moved to OU "
+                      f"{SUSPENDED_OU}", Risk.ROUTINE,
+                      "its deny-all SCP stops everything in it but the break-glass role; the "
+                      "account is kept, alerts keep working, and `state: active` brings it "
+                      "back")
     kept = set(scps_in_effect(head, new))
     lost = [name for name in scps_in_effect(base, old)
             if matches.policies.get(name, name) not in kept
@@ -350,7 +412,8 @@ def _match_policies(base: Organization | None, head: Organization, matches: Matc
                                           lambda n: _fingerprint(after[n])))
 
 
-def _policies(base: Organization | None, head: Organization, matches: Matches) -> list[Change]:
+def _policies(base: Organization | None, head: Organization, matches: Matches,
+              live: bool = False) -> list[Change]:
     before = base.policies if base else {}
     after = head.policies
     changes: list[Change] = []
@@ -359,7 +422,7 @@ def _policies(base: Organization | None, head: Organization, matches: Matches) -
     renamed_to = set(matches.policies.values())
     for name in sorted(before.keys() - after.keys()):
         if name not in matches.policies:
-            changes.append(_policy_removed(before[name]))
+            changes.append(_policy_removed(before[name], live))
     for name in sorted(after.keys() - before.keys()):
         if name not in renamed_to:
             policy = after[name]
@@ -380,20 +443,30 @@ def _fingerprint(policy: ResolvedPolicy) -> str:
 
 
 def is_guardrail(policy: ResolvedPolicy) -> bool:
-    """Whether an SCP holds a Deny statement, that is: whether it is a guardrail."""
-    if policy.spec.type != "scp" or not policy.document:
+    """Whether an SCP or RCP holds a Deny statement, that is: whether it is a guardrail."""
+    if policy.spec.type not in ("scp", "rcp") or not policy.document:
         return False
     raw = policy.document.get("Statement", [])
     statements = [raw] if isinstance(raw, Mapping) else raw
     return any(isinstance(s, Mapping) and s.get("Effect") == "Deny" for s in statements)
 
 
-def _policy_removed(policy: ResolvedPolicy) -> Change:
+def _policy_removed(policy: ResolvedPolicy, live: bool = False) -> Change:
     targets = sorted({t.key for t in policy.targets})
+    if live:
+        return Change("policy", "removed", policy.name,
+                      f"{POLICY_WORDS[policy.spec.type]} {policy.name} not in the organization",
+                      Risk.DESTRUCTIVE if targets else Risk.ROUTINE,
+                      "it was deleted outside lzgen; its stack still holds the old policy ID, "
+                      "so deploy cannot put it back: remove it from the blueprint and deploy, "
+                      "then add it again")
     if not targets:
         return Change("policy", "removed", policy.name, f"policy {policy.name} removed",
                       Risk.ROUTINE, "it was not attached anywhere")
     guard = " This guardrail stops protecting those targets." if is_guardrail(policy) else ""
+    lost = protections_set(policy.spec.type, policy.document)
+    if lost:
+        guard += f" Protection turned off: {'; '.join(lost)}."
     return Change("policy", "removed", policy.name,
                   f"{POLICY_WORDS[policy.spec.type]} {policy.name} removed (was attached to "
                   f"{', '.join(targets)})", Risk.DESTRUCTIVE,
@@ -503,6 +576,10 @@ def _detached(policy: ResolvedPolicy, targets: list[str], head: Organization) ->
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       f"guardrail removed: what {policy.name} denies is no longer denied "
                       f"below {', '.join(still)}")
+    lost = protections_set(policy.spec.type, policy.document)
+    if still and lost:
+        return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
+                      f"protection turned off below {', '.join(still)}: {'; '.join(lost)}")
     if still and policy.spec.type == "ai_opt_out":
         return Change("policy", "detached", policy.name, summary, Risk.WEAKENS,
                       "AI services may use content of accounts below "
@@ -542,7 +619,8 @@ def _full_aws_access(base: Organization | None, head: Organization,
     return changes
 
 
-def _sections(base: Organization | None, head: Organization) -> list[Change]:
+def _sections(base: Organization | None, head: Organization, live: bool = False
+               ) -> list[Change]:
     if base is None:
         return []
     changes: list[Change] = []
@@ -555,6 +633,8 @@ def _sections(base: Organization | None, head: Organization) -> list[Change]:
         if not found:
             continue
         off = _turned_off(before, after, ())
+        if live:
+            off += _found_off(section, before, after)
         if section == "exceptions":
             off += [f"exception {key} accepted" for key in sorted(
                 set(after or {}) - set(before or {}))]
@@ -565,6 +645,17 @@ def _sections(base: Organization | None, head: Organization) -> list[Change]:
                               Risk.WEAKENS if off else Risk.ROUTINE, reason,
                               _leaf_lines(found)))
     return changes
+
+
+def _found_off(section: str, before: Any, after: Any) -> list[str]:
+    """In drift: an entry the blueprint implies (absent there) found with a protective flag
+    off, such as CloudTrail's trusted access that the organization trail needs."""
+    if not isinstance(after, Mapping):
+        return []
+    old = before if isinstance(before, Mapping) else {}
+    return [f"{section}.{key}.{flag} turned off" for key, value in after.items()
+            if old.get(key) is None and isinstance(value, Mapping)
+            for flag in sorted(_PROTECTIVE_FLAGS) if value.get(flag) is False]
 
 
 def _dump(value: Any) -> Any:

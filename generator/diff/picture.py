@@ -27,7 +27,7 @@ from generator.documents.chart import (
 )
 from generator.model import ROOT, Organization
 
-_NODE_CHANGES = {"renamed", "moved", "changed", "email-changed"}
+_NODE_CHANGES = {"renamed", "moved", "changed", "email-changed", "suspended"}
 
 
 @dataclass

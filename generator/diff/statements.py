@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from generator.diff.protections import weakenings
+
 GROWS, SHRINKS = "grows", "shrinks"
 _ELEMENTS = {"Action": (GROWS, SHRINKS), "NotAction": (SHRINKS, GROWS),
              "Resource": (GROWS, SHRINKS), "NotResource": (SHRINKS, GROWS)}
@@ -36,7 +38,7 @@ def document_diff(policy_type: str, base: Mapping[str, Any] | None,
     base, head = base or {}, head or {}
     if _canonical(base) == _canonical(head):
         return DocumentDiff((), ())
-    if policy_type == "scp":
+    if policy_type in ("scp", "rcp"):  # RCPs read like SCPs: Deny statements that match less
         return _scp_diff(base, head)
     if policy_type == "tag":
         return _tag_diff(base, head)
@@ -209,6 +211,8 @@ def _leaf_diff(policy_type: str, base: Mapping[str, Any],
         weakening = [f"{'.'.join(path)} no longer opts out"
                      for path, old, new in leaf_changes(base, head, ())
                      if "optOut" in old and "optOut" not in new]
+    else:
+        weakening = weakenings(policy_type, base, head)
     return DocumentDiff(tuple(details), tuple(weakening))
 
 

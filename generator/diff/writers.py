@@ -131,7 +131,7 @@ def summary_line(diff: Diff) -> str:
 def text_lines(diff: Diff) -> list[tuple[str, str]]:
     """(rich style, line) pairs; as_text joins the lines, the CLI colours them."""
     risk = diff.risk
-    lines = [("bold", f"lzgen diff: {diff.base} -> {diff.head}"),
+    lines = [("bold", f"{diff.command}: {diff.base} -> {diff.head}"),
              (_TEXT_STYLE.get(risk, "green") if risk else "green",
               f"{_BANNER[risk]}" + (f" ({summary_line(diff)})" if risk else ""))]
     if diff.is_empty:
@@ -195,6 +195,7 @@ _COUNT_KEYS = {"Organization": "organization", "Effective policies": "effective 
 def as_dict(diff: Diff) -> dict[str, Any]:
     data = asdict(diff)
     data.pop("chart")
+    data.pop("command")
     data["risk"] = diff.risk.value if diff.risk else None
     data["counts"] = {section: {risk.value: n for risk, n in counts.items()}
                       for section, counts in diff.counts().items()}

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from generator.model import ROOT, Organization
+from generator.policies.types import SPECS
 
 # Mermaid (and GitHub's renderer) slow down and then refuse large charts: beyond this many
 # nodes, accounts are counted per OU instead of drawn, then deep OUs are folded into parents.
 MAX_NODES = 120
 
-POLICY_LABEL = {"scp": "SCP", "tag": "tag policy", "ai_opt_out": "AI opt-out",
-                "backup": "backup policy"}
+POLICY_LABEL = {**{name: spec.title for name, spec in SPECS.items()}, "ai_opt_out": "AI opt-out"}
 
 
 class Mark(StrEnum):

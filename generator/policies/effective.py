@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from generator.policies.grammar import CHILD_CONTROL, VALUE_OPERATORS, validate
+from generator.policies.grammar import CHILD_CONTROL, VALUE_OPERATORS
+from generator.policies.types import validate
 
 NodePath = tuple[str, ...]
 

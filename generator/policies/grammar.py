@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import fnmatch
 import json
 import re
 import unicodedata
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from generator.policies.policy_types import POLICY_TYPES
+from generator.policies import iam_data
 
 JsonPath = tuple[str | int, ...]
 
@@ -29,18 +30,16 @@ class Problem:
     path: JsonPath
     message: str
     hint: str = ""
+    warning: bool = False  # AWS accepts it, but it is likely not what the author meant
 
 
-def validate(policy_type: str, document: object) -> list[Problem]:
-    """Return the grammar problems of ``document`` read as a policy of ``policy_type``."""
-    try:
-        check = _VALIDATORS[policy_type]
-    except KeyError:
-        raise ValueError(
-            f"unknown policy type {policy_type!r}; expected one of {', '.join(POLICY_TYPES)}"
-        ) from None
+Validator = Callable[[object], list[Problem]]
+
+
+def checked(check: Validator, document: object) -> list[Problem]:
+    """Run ``check`` on ``document`` once its keys are known to be strings."""
     # Documents often come from YAML, where an unquoted number or date can become a key;
-    # the checks below assume string keys, so stop here when that is not the case.
+    # the checks assume string keys, so stop here when that is not the case.
     return _non_string_keys((), document) or check(document)
 
 
@@ -58,12 +57,17 @@ _CHILD_CONTROL_WORDS: Final = frozenset({"@@all", "@@none"})
 ValueCheck = Callable[[JsonPath, object], list[Problem]]
 
 
+_LISTED_CHOICES: Final = 25  # longer lists (service prefixes) are not spelled out
+
+
 def _closest_hint(word: str, choices: Iterable[str]) -> str:
     options = sorted(choices)
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    listed = (f"allowed: {', '.join(options)}" if len(options) <= _LISTED_CHOICES
+              else f"see {iam_data.SOURCE} for the {len(options)} names")
     if close:
-        return f"did you mean {close[0]!r}? allowed: {', '.join(options)}"
-    return f"allowed: {', '.join(options)}"
+        return f"did you mean {close[0]!r}? {listed}"
+    return listed
 
 
 def _non_string_keys(path: JsonPath, node: object) -> list[Problem]:
@@ -151,22 +155,21 @@ def _check_operator_object(path: JsonPath, node: object, value_operators: frozen
     return problems
 
 
-# --- service control policies ---------------------------------------------------------------
+# --- service and resource control policies --------------------------------------------------
 
 SCP_VERSION: Final = "2012-10-17"
 _SCP_TOP_KEYS: Final = frozenset({"Version", "Statement", "Id"})
-_STATEMENT_KEYS: Final = frozenset(
-    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
-)
 _PRINCIPAL_HINT: Final = (
     "an SCP always applies to every principal of the accounts it is attached to; to target or "
     "exempt principals, add a Condition on aws:PrincipalARN (for example ArnNotLike)"
 )
 # Service prefixes are lower case in practice but matched case-insensitively, so both cases
 # pass; wildcards are only meaningful in the action name.
-_ACTION: Final = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9*?]+$")
+_ACTION: Final = re.compile(r"^([A-Za-z0-9-]+):([A-Za-z0-9*?]+)$")
 _SID: Final = re.compile(r"^[A-Za-z0-9]+$")
-_CONDITION_KEY: Final = re.compile(r"^[A-Za-z0-9-]+:\S+$")
+# A condition key is prefix:name; the name may hold spaces, as tag keys do
+# (aws:RequestTag/Cost Center).
+_CONDITION_KEY: Final = re.compile(r"^([A-Za-z0-9-]+):(\S.*)$")
 _CONDITION_OPERATORS: Final = frozenset(
     {
         "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
@@ -181,13 +184,63 @@ _CONDITION_OPERATORS: Final = frozenset(
     }
 )
 
+# Services whose resources RCPs govern, by IAM prefix, as the user guide lists them
+# (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html
+# #rcp-supported-services). AWS publishes the list only as prose, so it is kept here; the list
+# grows, and a prefix missing here is refused until it is added.
+RCP_SERVICES: Final = frozenset({
+    "aoss", "appconfig", "appstream", "autoscaling", "autoscaling-plans", "budgets",
+    "clouddirectory", "cloudfront", "cloudsearch", "cloudtrail-data", "codeartifact",
+    "codebuild", "codecommit", "codepipeline", "cognito-identity", "cognito-idp", "comprehend",
+    "comprehendmedical", "compute-optimizer", "cost-optimization-hub", "dax", "dsql",
+    "dynamodb", "ecr", "ecr-public", "events", "firehose", "fis", "fms", "gamelift", "health",
+    "inspector-scan", "kendra", "kinesisvideo", "kms", "logs", "memorydb", "networkmonitor",
+    "notifications", "opensearch", "pca-connector-ad", "personalize", "polly", "pricing",
+    "resource-groups", "rolesanywhere", "s3", "secretsmanager", "servicediscovery", "signin",
+    "sqs", "sts", "support", "swf", "textract", "timestream-influxdb", "transcribe",
+    "transfer", "translate", "wafv2", "workspaces", "xray",
+})
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """What sets one IAM-language policy type apart: SCPs and RCPs share the grammar."""
+
+    what: str  # "an SCP", "an RCP"
+    statement_keys: frozenset[str]
+    effects: tuple[str, ...]
+    principal: bool  # RCPs require Principal "*"; SCPs refuse Principal
+    services: frozenset[str] | None  # prefixes allowed in Action, None: any IAM service
+    bare_star_action: bool
+
+
+_SCP: Final = _Dialect(
+    "an SCP",
+    frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}),
+    ("Allow", "Deny"), principal=False, services=None, bare_star_action=True)
+# RCP grammar: https://docs.aws.amazon.com/organizations/latest/userguide/
+# orgs_manage_policies_rcps_syntax.html (Deny only for customer RCPs, Principal "*" only,
+# no NotPrincipal or NotAction, a service prefix on every action).
+_RCP: Final = _Dialect(
+    "an RCP",
+    frozenset({"Sid", "Effect", "Principal", "Action", "Resource", "NotResource", "Condition"}),
+    ("Deny",), principal=True, services=RCP_SERVICES, bare_star_action=False)
+
 
 def _validate_scp(document: object) -> list[Problem]:
+    return _validate_iam(document, _SCP)
+
+
+def _validate_rcp(document: object) -> list[Problem]:
+    return _validate_iam(document, _RCP)
+
+
+def _validate_iam(document: object, dialect: _Dialect) -> list[Problem]:
     if not isinstance(document, dict):
-        return [_not_object((), "an SCP", '{"Version": "2012-10-17", "Statement": [...]}')]
+        return [_not_object((), dialect.what, '{"Version": "2012-10-17", "Statement": [...]}')]
     problems = _unknown_keys(document, _SCP_TOP_KEYS, (), "top-level element")
     problems += _check_version(document)
-    problems += _check_statements(document)
+    problems += _check_statements(document, dialect)
     return problems
 
 
@@ -200,7 +253,7 @@ def _check_version(document: Mapping[str, object]) -> list[Problem]:
                         f'quote it in YAML: Version: "{SCP_VERSION}"')]
     if version != SCP_VERSION:
         return [Problem(("Version",), f"Version must be {SCP_VERSION!r}",
-                        "it is the only version of the policy language SCPs accept")]
+                        "it is the only version of the policy language SCPs and RCPs accept")]
     return []
 
 
@@ -217,11 +270,11 @@ def _statements_with_paths(document: Mapping[str, object]
                         "list at least one statement")]
 
 
-def _check_statements(document: Mapping[str, object]) -> list[Problem]:
+def _check_statements(document: Mapping[str, object], dialect: _Dialect) -> list[Problem]:
     statements, problems = _statements_with_paths(document)
     seen_sids: set[str] = set()
     for path, statement in statements:
-        problems += _check_statement(path, statement)
+        problems += _check_statement(path, statement, dialect)
         sid = statement.get("Sid") if isinstance(statement, dict) else None
         if isinstance(sid, str):
             if sid in seen_sids:
@@ -231,23 +284,29 @@ def _check_statements(document: Mapping[str, object]) -> list[Problem]:
     return problems
 
 
-def _check_statement(path: JsonPath, statement: object) -> list[Problem]:
+def _check_statement(path: JsonPath, statement: object, dialect: _Dialect) -> list[Problem]:
     if not isinstance(statement, dict):
         return [_not_object(path, "a statement", '{"Effect": "Deny", "Action": ..., ...}')]
     problems: list[Problem] = []
     for key in statement:
-        if key in ("Principal", "NotPrincipal"):
-            problems.append(Problem((*path, key), f"{key} is not supported in an SCP",
-                                    _PRINCIPAL_HINT))
-        elif key not in _STATEMENT_KEYS:
+        if key in ("Principal", "NotPrincipal") and key not in dialect.statement_keys:
+            problems.append(Problem((*path, key), f"{key} is not supported in {dialect.what}",
+                                    _PRINCIPAL_HINT if not dialect.principal
+                                    else 'write "Principal": "*" and narrow it with a Condition'))
+        elif key == "NotAction" and key not in dialect.statement_keys:
+            problems.append(Problem((*path, key), f"NotAction is not supported in {dialect.what}",
+                                    "list the denied actions under Action"))
+        elif key not in dialect.statement_keys:
             problems.append(Problem((*path, key), f"unknown statement element {key!r}",
-                                    _closest_hint(key, _STATEMENT_KEYS)))
+                                    _closest_hint(key, dialect.statement_keys)))
     problems += _check_sid(path, statement)
-    problems += _check_effect(path, statement)
-    problems += _check_actions(path, statement)
+    problems += _check_effect(path, statement, dialect)
+    if dialect.principal:
+        problems += _check_principal(path, statement)
+    problems += _check_actions(path, statement, dialect)
     problems += _check_resources(path, statement)
     if "Condition" in statement:
-        problems += _check_condition((*path, "Condition"), statement["Condition"])
+        problems += _check_condition((*path, "Condition"), statement["Condition"], dialect)
     return problems
 
 
@@ -259,28 +318,76 @@ def _check_sid(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]
                     "for example DenyLeaveOrganization")]
 
 
-def _check_effect(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
+def _check_effect(path: JsonPath, statement: Mapping[str, object],
+                  dialect: _Dialect) -> list[Problem]:
+    allowed = " or ".join(dialect.effects)
     if "Effect" not in statement:
-        return [Problem(path, "missing Effect", 'add "Effect": "Deny" or "Allow"')]
-    if statement["Effect"] not in ("Allow", "Deny"):
-        return [Problem((*path, "Effect"), "Effect must be Allow or Deny",
+        return [Problem(path, "missing Effect", f'add "Effect": "{dialect.effects[-1]}"')]
+    effect = statement["Effect"]
+    if effect == "Allow" and "Allow" not in dialect.effects:
+        return [Problem((*path, "Effect"), f'Effect must be Deny in {dialect.what}',
+                        "only AWS's own RCPFullAWSAccess may Allow; it is attached everywhere")]
+    if effect not in dialect.effects:
+        return [Problem((*path, "Effect"), f"Effect must be {allowed}",
                         "the value is case-sensitive")]
     return []
 
 
-def _check_actions(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
-    present = [key for key in statement if key in ("Action", "NotAction")]
+def _check_principal(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
+    if "Principal" not in statement:
+        return [Problem(path, "missing Principal", 'add "Principal": "*"')]
+    if statement["Principal"] != "*":
+        return [Problem((*path, "Principal"), 'Principal must be "*" in an RCP',
+                        "narrow the principals with a Condition, e.g. on aws:PrincipalOrgID")]
+    return []
+
+
+def _check_actions(path: JsonPath, statement: Mapping[str, object],
+                   dialect: _Dialect) -> list[Problem]:
+    keys = [key for key in ("Action", "NotAction") if key in dialect.statement_keys]
+    present = [key for key in statement if key in keys]
     if len(present) != 1:
         # Both: point at the second, the line that was most likely added by mistake.
         where = (*path, present[-1]) if present else path
-        return [Problem(where, "a statement needs exactly one of Action or NotAction",
+        wanted = " or ".join(keys)
+        return [Problem(where, f"a statement needs exactly one of {wanted}",
                         "keep one of them" if present else 'add "Action": [...]')]
     key = present[0]
-    return _check_pattern_list(
-        (*path, key), statement[key], key,
-        lambda action: action == "*" or bool(_ACTION.match(action)),
-        'write actions as "service:ActionName", with * or ? as wildcards',
+    value = statement[key]
+    problems = _check_pattern_list(
+        (*path, key), value, key,
+        lambda action: (action == "*" and dialect.bare_star_action) or bool(_ACTION.match(action)),
+        'write actions as "service:ActionName", with * or ? as wildcards'
+        + ("" if dialect.bare_star_action else '; a bare "*" is not allowed'),
     )
+    if problems:
+        return problems
+    items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+    for index, action in enumerate(items):
+        where = (*path, key) if isinstance(value, str) else (*path, key, index)
+        problems += _action_service_problems(where, action, dialect)
+    return problems
+
+
+def _action_service_problems(where: JsonPath, action: str, dialect: _Dialect) -> list[Problem]:
+    match = _ACTION.match(action)
+    if not match:
+        return []
+    service, name = match.group(1).lower(), match.group(2).lower()
+    known = dialect.services if dialect.services is not None else iam_data.services()
+    if service not in known:
+        if dialect.services is not None and service in iam_data.services():
+            return [Problem(where, f"{service} does not support resource control policies",
+                            "RCPs govern only the services the user guide lists: "
+                            + _closest_hint(service, known))]
+        return [Problem(where, f"unknown service prefix {service!r}",
+                        _closest_hint(service, known))]
+    names = iam_data.actions(service)
+    if names and not any(fnmatch.fnmatchcase(candidate, name) for candidate in names):
+        return [Problem(where, f"{action!r} matches no action of {service}",
+                        "check the spelling against the Service Authorization Reference",
+                        warning=True)]
+    return []
 
 
 def _check_resources(path: JsonPath, statement: Mapping[str, object]) -> list[Problem]:
@@ -289,7 +396,8 @@ def _check_resources(path: JsonPath, statement: Mapping[str, object]) -> list[Pr
         return [Problem((*path, present[-1]), "Resource and NotResource cannot be used "
                         "together", "keep one of them")]
     if not present:
-        return []
+        return [Problem(path, "a statement needs Resource or NotResource",
+                        'add "Resource": "*" to cover every resource')]
     key = present[0]
     return _check_pattern_list(
         (*path, key), statement[key], key,
@@ -320,7 +428,7 @@ def _condition_operator_known(operator: str) -> bool:
     return operator in _CONDITION_OPERATORS
 
 
-def _check_condition(path: JsonPath, condition: object) -> list[Problem]:
+def _check_condition(path: JsonPath, condition: object, dialect: _Dialect) -> list[Problem]:
     example = '{"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}}'
     if not isinstance(condition, dict) or not condition:
         return [Problem(path, "Condition must be a non-empty object of operators",
@@ -331,7 +439,7 @@ def _check_condition(path: JsonPath, condition: object) -> list[Problem]:
         if not _condition_operator_known(operator):
             problems.append(Problem(where, f"unknown condition operator {operator!r}",
                                     _closest_hint(operator, _CONDITION_OPERATORS)))
-        problems += _check_condition_keys(where, keys)
+        problems += _check_condition_keys(where, keys, dialect)
     return problems
 
 
@@ -339,21 +447,38 @@ def _is_condition_scalar(value: object) -> bool:
     return isinstance(value, str | bool | int | float)
 
 
-def _check_condition_keys(path: JsonPath, keys: object) -> list[Problem]:
+def _check_condition_keys(path: JsonPath, keys: object, dialect: _Dialect) -> list[Problem]:
     if not isinstance(keys, dict) or not keys:
         return [Problem(path, "a condition operator needs an object of condition keys",
                         'for example {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}')]
     problems: list[Problem] = []
     for key, value in keys.items():
         where = (*path, key)
-        if not _CONDITION_KEY.match(key):
+        match = _CONDITION_KEY.match(key)
+        if not match:
             problems.append(Problem(where, f"invalid condition key {key!r}",
                                     "condition keys look like aws:PrincipalARN"))
+        else:
+            problems += _condition_prefix_problems(where, match.group(1).lower(), dialect)
         values = value if isinstance(value, list) else [value]
         if not values or not all(_is_condition_scalar(item) for item in values):
             problems.append(Problem(where, "a condition value must be a string, number, "
                                     "boolean or a non-empty list of them", "use plain values"))
     return problems
+
+
+def _condition_prefix_problems(where: JsonPath, prefix: str,
+                               dialect: _Dialect) -> list[Problem]:
+    """A condition key's prefix is `aws` (global keys) or a service's; in an RCP only the
+    services RCPs govern can supply one."""
+    known = {"aws", *(dialect.services if dialect.services is not None
+                      else iam_data.services())}
+    if prefix in known:
+        return []
+    return [Problem(where, f"condition key prefix {prefix!r} is not "
+                    + ("a service RCPs support" if dialect.services is not None
+                       else "a known service"),
+                    _closest_hint(prefix, known))]
 
 
 # --- tag policies ---------------------------------------------------------------------------
@@ -362,7 +487,7 @@ TAG_SETTINGS: Final = ("tag_key", "tag_value", "enforced_for", "report_required_
 TAG_KEY_MAX: Final = 128
 TAG_VALUE_MAX: Final = 256
 _TAG_EXTRA_CHARACTERS: Final = frozenset("_.:/=+-@")
-_RESOURCE_TYPE: Final = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9._-]+$")
+_RESOURCE_TYPE: Final = re.compile(r"^([a-z0-9-]+):([A-Za-z0-9._-]+(?:/[A-Za-z0-9._-]+)*|\*)$")
 _TAG_KEY_OPERATORS: Final = frozenset({"@@assign"})
 
 
@@ -395,16 +520,41 @@ def tag_value_problem(value: str) -> str | None:
 
 
 def resource_type_problem(text: str) -> tuple[str, str] | None:
-    """(message, hint) when ``text`` is not a valid enforced_for entry, else None."""
+    """(message, hint) when ``text`` cannot be an enforced_for entry, else None.
+
+    Entries are service:resource, where the resource may have parts separated by "/"
+    (connect:instance/queue), or service:ALL_SUPPORTED. The service prefix and every part of
+    the resource must be known to the IAM data (generator/policies/iam_data.py).
+    """
+    problem = resource_type_issue(text)
+    return None if problem is None or problem.warning else (problem.message, problem.hint)
+
+
+def resource_type_issue(text: str) -> Problem | None:
+    """The Problem (path left empty) with ``text`` as an enforced_for entry, or None."""
     if text == "ALL_SUPPORTED" or text.startswith("*"):
-        return ("a tag policy cannot cover all services at once",
-                "name one service per entry, for example ec2:ALL_SUPPORTED")
-    if text.endswith(":*"):
-        return ("the * wildcard is not accepted for resource types",
-                f"write {text[:-1]}ALL_SUPPORTED")
-    if not _RESOURCE_TYPE.match(text):
-        return ("expected service:resource or service:ALL_SUPPORTED",
-                "for example ec2:instance or secretsmanager:ALL_SUPPORTED")
+        return Problem((), "a tag policy cannot cover all services at once",
+                       "name one service per entry, for example ec2:ALL_SUPPORTED")
+    match = _RESOURCE_TYPE.match(text)
+    if not match:
+        return Problem((), "expected service:resource or service:ALL_SUPPORTED",
+                       "for example ec2:instance, connect:instance/queue or "
+                       "secretsmanager:ALL_SUPPORTED")
+    service, resource = match.group(1), match.group(2)
+    if service not in iam_data.services():
+        return Problem((), f"unknown service {service!r}",
+                       _closest_hint(service, iam_data.services()))
+    if resource == "*":
+        # The user guide documents service:* in examples; AWS now spells it ALL_SUPPORTED.
+        return Problem((), f"{text} is the older spelling of {service}:ALL_SUPPORTED",
+                       f"write {service}:ALL_SUPPORTED", warning=True)
+    if resource == "ALL_SUPPORTED":
+        return None
+    known = iam_data.resource_types(service)
+    for part in resource.split("/"):
+        if part.lower() not in known:
+            return Problem((), f"{service} has no resource type {part!r}",
+                           _closest_hint(part.lower(), known))
     return None
 
 
@@ -471,12 +621,32 @@ def _check_tag_values(path: JsonPath, value: object) -> list[Problem]:
 
 
 def _check_resource_types(path: JsonPath, value: object) -> list[Problem]:
-    return _check_string_list(path, value, "resource type", resource_type_problem)
+    if not isinstance(value, list):
+        return _check_string_list(path, value, "resource type", resource_type_problem)
+    problems: list[Problem] = []
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            problems.append(Problem((*path, index), "resource type entries must be strings",
+                                    "quote the value"))
+            continue
+        issue = resource_type_issue(item)
+        if issue is not None:
+            problems.append(Problem((*path, index), issue.message, issue.hint, issue.warning))
+    return problems
 
 
 # --- AI services opt-out policies -----------------------------------------------------------
 
-_AI_SERVICE_NAME: Final = re.compile(r"^[a-z][a-z0-9-]*$")
+# The service names an AI services opt-out policy accepts, as the syntax page lists them
+# (https://docs.aws.amazon.com/organizations/latest/userguide/
+# orgs_manage_policies_ai-opt-out_syntax.html). AWS publishes them only in that page's prose,
+# so they are kept here; "default" covers every AI service, present and future.
+AI_SERVICES: Final = frozenset({
+    "default", "aidevops", "aiops", "awssupplychain", "chimesdkvoiceanalytics", "cloudwatch",
+    "codeguruprofiler", "codewhisperer", "comprehend", "connectamd", "connectoptimization",
+    "contactlens", "frauddetector", "guardduty", "lex", "polly", "q", "quicksightq",
+    "rekognition", "securitylake", "supplychain", "textract", "transcribe", "translate",
+})
 _AI_OPERATORS: Final = frozenset({"@@assign"})
 _AI_SETTINGS: Final = ("optIn", "optOut")
 
@@ -494,9 +664,9 @@ def _validate_ai_opt_out(document: object) -> list[Problem]:
         path: JsonPath = ("services", name)
         if name == CHILD_CONTROL:
             problems += _check_child_control(path, entry, _AI_OPERATORS)
-        elif not _AI_SERVICE_NAME.match(name):
-            problems.append(Problem(path, f"invalid AI service name {name!r}",
-                                    'use "default" or a lower-case service name such as lex'))
+        elif name not in AI_SERVICES:
+            problems.append(Problem(path, f"unknown AI service {name!r}",
+                                    _closest_hint(name, AI_SERVICES)))
         else:
             problems += _check_ai_service(path, entry)
     return problems
@@ -524,39 +694,9 @@ def _check_opt_out_value(path: JsonPath, value: object) -> list[Problem]:
                     "the value is case-sensitive: optIn or optOut")]
 
 
-# --- backup policies ------------------------------------------------------------------------
-
-_BACKUP_PLAN_OBJECTS: Final = ("regions", "rules", "selections")
-
-
-def _validate_backup(document: object) -> list[Problem]:
-    if not isinstance(document, dict):
-        return [_not_object((), "a backup policy", '{"plans": {...}}')]
-    problems = _unknown_keys(document, frozenset({"plans"}), (), "top-level element")
-    if "plans" not in document:
-        return [*problems, Problem((), 'missing "plans"', 'a backup policy starts with "plans"')]
-    plans = document["plans"]
-    if not isinstance(plans, dict):
-        return [*problems, _not_object(("plans",), '"plans"', '{"PlanName": {...}}')]
-    for name, plan in plans.items():
-        if not name.startswith("@@"):
-            problems += _check_backup_plan(("plans", name), plan)
-    return problems + _check_operator_names(("plans",), plans)
-
-
-def _check_backup_plan(path: JsonPath, plan: object) -> list[Problem]:
-    if not isinstance(plan, dict):
-        return [_not_object(path, "a backup plan", '{"rules": {...}, "regions": {...}}')]
-    return [
-        _not_object((*path, key), key, '{"@@assign": ...}' if key == "regions" else "{...}")
-        for key in _BACKUP_PLAN_OBJECTS
-        if key in plan and not isinstance(plan[key], dict)
-    ]
-
-
-def _check_operator_names(path: JsonPath, node: object) -> list[Problem]:
-    """Report misspelt @@operators anywhere below ``node``; the backup grammar is too rich and
-    too fast-moving to check more strictly here."""
+def check_operator_names(path: JsonPath, node: object) -> list[Problem]:
+    """Report misspelt @@operators anywhere below ``node``, for documents whose attribute
+    schema AWS does not publish."""
     problems: list[Problem] = []
     if isinstance(node, dict):
         for key, value in node.items():
@@ -566,13 +706,20 @@ def _check_operator_names(path: JsonPath, node: object) -> list[Problem]:
                 problems.append(Problem((*path, key), f"unknown operator {key!r}",
                                         _closest_hint(key, VALUE_OPERATORS | {CHILD_CONTROL})))
             else:
-                problems += _check_operator_names((*path, key), value)
+                problems += check_operator_names((*path, key), value)
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            problems += check_operator_names((*path, index), item)
     return problems
 
 
-_VALIDATORS: Final[dict[str, Callable[[object], list[Problem]]]] = {
-    "scp": _validate_scp,
-    "tag": _validate_tag_policy,
-    "ai_opt_out": _validate_ai_opt_out,
-    "backup": _validate_backup,
-}
+# Public names of the validators, for the type registry (generator/policies/types.py).
+validate_scp = _validate_scp
+validate_rcp = _validate_rcp
+validate_tag_policy = _validate_tag_policy
+validate_ai_opt_out = _validate_ai_opt_out
+closest_hint = _closest_hint
+check_child_control = _check_child_control
+check_operator_object = _check_operator_object
+unknown_keys = _unknown_keys
+not_object = _not_object

@@ -12,8 +12,8 @@ from generator.policies.grammar import (
     resource_type_problem,
     tag_key_problem,
     tag_value_problem,
-    validate,
 )
+from generator.policies.types import validate
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def _check_spec(name: str, spec: TagSpec) -> None:
 
 
 def _raise_on_grammar_problems(document: dict[str, Any]) -> None:
-    problems = validate("tag", document)
+    problems = [p for p in validate("tag", document) if not p.warning]
     if problems:
         first = problems[0]
         raise PolicyParamError(f"generated tag policy is invalid at {first.path}: "

@@ -14,18 +14,20 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 
 
 def _builders() -> list[Builder]:
+    from generator.synth.accounts import build_account_steps
     from generator.synth.alerts import build_root_activity_alerts
     from generator.synth.billing import build_billing
     from generator.synth.contacts import build_contacts
     from generator.synth.mfa import build_mfa_detection
     from generator.synth.organization import build_organization
+    from generator.synth.orgwide import build_orgwide_steps
     from generator.synth.services import build_organization_trail, build_service_steps
     from generator.synth.steps import build_api_steps
 
     # build_api_steps looks at the StackSets the builders before it made.
     return [build_organization, build_mfa_detection, build_root_activity_alerts,
             build_organization_trail, build_billing, build_api_steps, build_service_steps,
-            build_contacts]
+            build_orgwide_steps, build_contacts, build_account_steps]
 
 
 def build(org: Organization) -> Build:

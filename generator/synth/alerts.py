@@ -31,6 +31,7 @@ from troposphere.iam import Policy, Role
 from troposphere.sns import SubscriptionResource, Topic, TopicPolicy
 
 from generator.baseline import (
+    ALERT_ROLE_PREFIX,
     SIGN_IN_REGION,
     alert_account,
     alert_recipients,
@@ -56,7 +57,7 @@ TOPIC_STACKSET = "root-activity-topic"
 MEMBER_STACKSET = "root-activity"
 TOPIC_NAME = "lzgen-root-activity"
 RULE_NAME = "lzgen-root-activity"
-ROLE_PREFIX = "lzgen-root-activity-"
+ROLE_PREFIX = ALERT_ROLE_PREFIX
 API_CALL = "AWS API Call via CloudTrail"
 SIGN_IN = "AWS Console Sign In via CloudTrail"
 UNKNOWN_NAME = "unknown to lzgen"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from troposphere import Ref, Sub, Template
+from troposphere import Equals, If, Parameter, Ref, Sub, Template
 from troposphere.budgets import (
     Budget,
     BudgetData,
@@ -23,12 +23,14 @@ from troposphere.iam import Policy, Role
 from generator.model import Organization, pascal
 from generator.synth.organization import new_template
 from generator.synth.stacksets import NAMED_IAM, after_organization
-from generator.synth.types import Build, Stack
+from generator.synth.types import OWN_ANOMALY_MONITOR, Build, Stack, anomaly_monitor
 
 STACK = "billing"
 ROLE_NAME = "lzgen-billing-read-only"
 # Billing, Cost Explorer, budgets and reports (read); Compute Optimizer recommendations.
 MANAGED_POLICIES = ("AWSBillingReadOnlyAccess", "ComputeOptimizerReadOnlyAccess")
+EXISTING_MONITOR = "ExistingAnomalyMonitorArn"
+CREATE_MONITOR = "CreateAnomalyMonitor"
 STORAGE_LENS_READ = ("s3:GetStorageLensConfiguration", "s3:GetStorageLensDashboard",
                      "s3:ListStorageLensConfigurations")
 
@@ -49,8 +51,9 @@ def build_billing(org: Organization, build: Build) -> None:
     if anomaly is not None and wants_anomaly:
         _add_anomaly_detection(template, anomaly.threshold, anomaly.emails)
     capabilities = [NAMED_IAM] if billing.read_only_principals else []
+    parameters = {EXISTING_MONITOR: anomaly_monitor("SERVICE")} if wants_anomaly else {}
     build.stacks.append(Stack(STACK, template.to_dict(), "Billing role, budgets, anomalies",
-                              after_organization(build), {},
+                              after_organization(build), parameters,
                               org.blueprint.organization.home_region, capabilities))
 
 
@@ -94,14 +97,27 @@ def _number(amount: float) -> float | int:
 
 
 def _add_anomaly_detection(template: Template, threshold: float, emails: list[str]) -> None:
+    """A DIMENSIONAL/SERVICE monitor and a subscription to it. An account may have only one
+    dimensional monitor per dimension (Cost Explorer answers a second with "Limit exceeded on
+    dimensional spend monitor creation", which CloudFormation reports as AlreadyExists:
+    aws-cloudformation/cloudformation-coverage-roadmap#2515), so deploy passes the ARN of one
+    the account already has, and the subscription then points at it instead.
+    https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_AnomalyMonitor.html
+    """
+    existing = template.add_parameter(Parameter(
+        EXISTING_MONITOR, Type="String", Default="",
+        Description="ARN of the account's own DIMENSIONAL/SERVICE anomaly monitor, to reuse "
+                    "(lzgen deploy looks it up); empty: this stack creates one"))
+    template.add_condition(CREATE_MONITOR, Equals(Ref(existing), ""))
     monitor = template.add_resource(AnomalyMonitor(
-        "CostAnomalyMonitor", MonitorName="lzgen-services", MonitorType="DIMENSIONAL",
-        MonitorDimension="SERVICE"))
+        "CostAnomalyMonitor", Condition=CREATE_MONITOR, MonitorName=OWN_ANOMALY_MONITOR,
+        MonitorType="DIMENSIONAL", MonitorDimension="SERVICE"))
     expression = json.dumps({"Dimensions": {
         "Key": "ANOMALY_TOTAL_IMPACT_ABSOLUTE", "MatchOptions": ["GREATER_THAN_OR_EQUAL"],
         "Values": [str(_number(threshold))]}}, sort_keys=True, separators=(",", ":"))
     template.add_resource(AnomalySubscription(
         "CostAnomalySubscription", SubscriptionName="lzgen-cost-anomalies", Frequency="DAILY",
-        MonitorArnList=[Ref(monitor)], ThresholdExpression=expression,
+        MonitorArnList=[If(CREATE_MONITOR, Ref(monitor), Ref(existing))],
+        ThresholdExpression=expression,
         Subscribers=[AnomalySubscriber(Type="EMAIL", Address=e) for e in sorted(set(emails))]))
 

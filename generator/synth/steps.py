@@ -23,14 +23,7 @@ def build_api_steps(org: Organization, build: Build) -> None:
             check={"service": "organizations", "action": "ListRoots", "parameters": {},
                    "path": "Roots[0].PolicyTypes[?Status=='ENABLED'].Type",
                    "contains": API_TYPE[policy_type]}))
-    if build.stacksets:
-        steps.append(ApiStep(
-            "prepare", "organizations", "EnableAWSServiceAccess",
-            {"ServicePrincipal": STACKSETS_PRINCIPAL},
-            "service-managed StackSets need trusted access for CloudFormation StackSets",
-            check={"service": "organizations", "action": "ListAWSServiceAccessForOrganization",
-                   "parameters": {}, "path": "EnabledServicePrincipals[].ServicePrincipal",
-                   "contains": STACKSETS_PRINCIPAL}))
+    steps += _stacksets_access(build)
     for target in sorted(org.blueprint.full_aws_access.detach):
         steps.append(ApiStep(
             "after", "organizations", "DetachPolicy",
@@ -46,3 +39,22 @@ def build_api_steps(org: Organization, build: Build) -> None:
             "CloudFormation has no resource for the organization root's tags",
             check={"idempotent": True}))
     build.api_steps.extend(steps)
+
+
+def _stacksets_access(build: Build) -> list[ApiStep]:
+    """Trusted access for StackSets through CloudFormation's own API, in every region that
+    administers a StackSet: Organizations' EnableAWSServiceAccess alone leaves service-managed
+    StackSets refused ("You must enable organizations access to operate a service managed
+    stack set").
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_ActivateOrganizationsAccess.html
+    """
+    holders = {body.stack for body in build.stacksets}
+    regions = sorted({stack.region for stack in build.stacks if stack.name in holders})
+    return [ApiStep(
+        "prepare", "cloudformation", "ActivateOrganizationsAccess", {},
+        "service-managed StackSets need trusted access, activated through CloudFormation "
+        "(it also enables the service principal " + STACKSETS_PRINCIPAL + ")",
+        region=region,
+        check={"service": "cloudformation", "action": "DescribeOrganizationsAccess",
+               "parameters": {}, "path": "Status", "contains": "ENABLED"})
+        for region in regions]

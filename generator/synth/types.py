@@ -18,12 +18,25 @@ def account_id(name: str) -> str:
     return "{{lzgen:account-id:" + name + "}}"
 
 
+# The anomaly monitor lzgen's billing stack creates (when the account has none of its kind).
+OWN_ANOMALY_MONITOR = "lzgen-services"
+
+
+def anomaly_monitor(dimension: str) -> str:
+    """The ARN of a DIMENSIONAL anomaly monitor of `dimension` the management account already
+    has (not lzgen's own), or "" when there is none; deploy looks it up."""
+    return "{{lzgen:anomaly-monitor:" + dimension + "}}"
+
+
 TOKENS = {
     ROOT_ID: "ID of the organization root (r-...): organizations ListRoots",
     ORGANIZATION_ID: "ID of the organization (o-...): organizations DescribeOrganization",
     account_id("NAME"): "12-digit ID of the blueprint's account NAME, found by name "
                         "(organizations ListAccounts, or the SSM parameter the account stack "
                         "wrote)",
+    anomaly_monitor("DIMENSION"): "ARN of the DIMENSIONAL cost anomaly monitor of that dimension "
+                                  "the account already has, other than lzgen's own, or empty "
+                                  "(ce GetAnomalyMonitors)",
 }
 
 

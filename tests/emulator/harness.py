@@ -88,7 +88,11 @@ class Emulator:
         for policy_type in policy_types:
             organizations.enable_policy_type(RootId=root_id, PolicyType=policy_type)
         for principal in trusted_services:
-            organizations.enable_aws_service_access(ServicePrincipal=principal)
+            if principal == models.STACKSETS_PRINCIPAL:
+                # StackSets get trusted access through CloudFormation's own API (as in AWS).
+                self.client("cloudformation").activate_organizations_access()
+            else:
+                organizations.enable_aws_service_access(ServicePrincipal=principal)
         return root_id
 
     # -- lifecycle ------------------------------------------------------------------------

@@ -24,8 +24,8 @@ Semantics follow the real resource types:
   root (``PolicyTypeNotEnabledException``, as in AWS); delete detaches everywhere first.
   Ref = policy id; GetAtt Id, Arn, AwsManaged.
 * ``AWS::CloudFormation::StackSet``: ``StackSetName``/``PermissionModel`` are create-only.
-  ``SERVICE_MANAGED`` needs trusted access for ``member.org.stacksets.cloudformation
-  .amazonaws.com`` and deploys to every ACTIVE account below the target OUs (nested OUs
+  ``SERVICE_MANAGED`` needs CloudFormation's ActivateOrganizationsAccess (``orgaccess.py``)
+  and deploys to every ACTIVE account below the target OUs (nested OUs
   included, the management account never), honouring ``AccountFilterType``.  Create and update
   converge the instances to ``StackInstancesGroup`` (create missing, delete extra, re-deploy
   instances whose template or parameters changed).  With ``AutoDeployment.Enabled`` an account
@@ -84,18 +84,18 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, imports, services
+from generator.contract import POLICY_TYPE_API
+from generator.quotas import DEFAULTS, size_quota
+
+from . import accounts, costs, engine, imports, orgaccess, policy_types, security, services
 
 logger = logging.getLogger(__name__)
 
-STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
-POLICY_SIZE_LIMITS = {
-    "SERVICE_CONTROL_POLICY": 5120,
-    "RESOURCE_CONTROL_POLICY": 5120,
-    "TAG_POLICY": 10000,
-    "BACKUP_POLICY": 10000,
-    "AISERVICES_OPT_OUT_POLICY": 2500,
-}
+STACKSETS_PRINCIPAL = orgaccess.STACKSETS_PRINCIPAL
+# Policy size limits come from lzgen's one table of quotas (generator/quotas.py): the emulator
+# refuses exactly what lzgen's checks let through as too large.
+POLICY_SIZE_LIMITS = {api: DEFAULTS[size_quota(name)].value
+                      for name, api in POLICY_TYPE_API.items()}
 _STACKSET_NAME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 
 
@@ -397,8 +397,9 @@ class Account(_Resource, CloudFormationModel):
     def apply_update(self, properties: dict[str, Any]) -> None:
         org = _org(self.account_id, self.region_name)
         account = org.get_account_by_id(self.id)
-        account.name = _required(properties, "AccountName", self.cloudformation_type())
-        account.email = _required(properties, "Email", self.cloudformation_type())
+        # AccountName and Email cannot be updated through the resource, which only moves and
+        # tags the account: a name or email changed through the Account API stays.
+        # https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-organizations-account.html
         account.tags = _tags(properties)
         parent_id = self._parent_id(org, properties)
         if parent_id != account.parent_id:
@@ -595,12 +596,8 @@ class StackSetResource(_Resource, CloudFormationModel):
                 "expression pattern: [a-zA-Z][-a-zA-Z0-9]*"
             )
         if permission_model == "SERVICE_MANAGED":
-            org = _org(account_id, region_name)
-            if not any(s["ServicePrincipal"] == STACKSETS_PRINCIPAL for s in org.services):
-                raise ValidationError(
-                    message="You must enable organizations access to operate a service "
-                    "managed stack set"
-                )
+            _org(account_id, region_name)
+            orgaccess.require_activated(account_id)
         backend: CloudFormationBackend = cloudformation_backends[account_id][region_name]
         active = [s.name for s in backend.stacksets.values() if s.status == "ACTIVE"]
         if resource_name in active:
@@ -656,6 +653,8 @@ class StackSetResource(_Resource, CloudFormationModel):
         stackset = self.stackset()
         if stackset is None:
             raise ValidationError(message=f"StackSet {self.id} not found")
+        if self._service_managed:
+            orgaccess.require_activated(self.account_id)
         template = _template_body(properties, self.account_id, self.region_name)
         parameters = _parameter_dict(properties.get("Parameters"))
         stackset.template = stackset.instances.template = template
@@ -789,6 +788,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     Account,
     Policy,
     StackSetResource,
+    costs.AnomalyMonitor,
 )
 
 
@@ -805,6 +805,11 @@ def install() -> None:
     services.install()
     imports.install({cls.cloudformation_type(): cls
                      for cls in (OrganizationalUnit, Account, Policy)})
+    accounts.install()
+    policy_types.install()
+    orgaccess.install()
+    security.install()
+    costs.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -822,3 +827,7 @@ def reset_state() -> None:
     _AUTO_DEPLOYED.clear()
     services.reset_state()
     imports.reset_state()
+    accounts.reset_state()
+    orgaccess.reset_state()
+    security.reset_state()
+    costs.reset_state()

@@ -29,6 +29,7 @@ from moto.moto_server.werkzeug_app import (
 from werkzeug.serving import make_server
 
 from .calls import ApiCall
+from .security import EXTRA_APPS
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -99,6 +100,9 @@ class RequestGate:
                 [("Content-Type", "text/plain"), ("Connection", "close")],
             )
             return [_UNAVAILABLE_BODY]
+        extra = EXTRA_APPS.get(call.service)  # services moto does not have at all
+        if extra is not None:
+            return extra(environ, start_response)
         return self.app(environ, start_response)
 
     def _admit(self, call: ApiCall) -> bool:
