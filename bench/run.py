@@ -34,6 +34,8 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.grown import ROWS as GROWN_ROWS  # noqa: E402
+from bench.grown import bench_grown  # noqa: E402
 from tests.synthetic import synthetic_blueprint  # noqa: E402
 
 BIN = Path(sys.executable).parent
@@ -340,7 +342,7 @@ def table(bench: Bench, available: set[str]) -> Table:
     names = ["generate --no-lint", "generate (lint, empty cache)",
              "generate, one account changed", "validate --no-lint",
              "validate (lint, warm cache)", "check", "diff (one account changed)",
-             "cfn-lint alone, 1 Runner, serial", "cfn-lint alone, LintPool"]
+             "cfn-lint alone, 1 Runner, serial", "cfn-lint alone, LintPool", *GROWN_ROWS]
     for name in names:
         cells = [bench.figures.get((name, a), Figure()).cell() for a, _ in SIZES]
         if name == "check" and "check" not in available:
@@ -400,6 +402,9 @@ def main() -> None:
                         help="50 and 500 accounts only, one run each (a smoke test)")
     parser.add_argument("--budget", type=float, default=480,
                         help="seconds; repeated runs are cut to stay within it (default 480)")
+    parser.add_argument("--grown-only", action="store_true",
+                        help="only the grown example's figures (bench/grown.py), at 500 and "
+                             "5,000 accounts")
     parser.add_argument("--no-record", action="store_true",
                         help="print the table without appending it to bench/RESULTS.md")
     args = parser.parse_args()
@@ -410,13 +415,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="lzgen-bench-") as folder:
         bench = Bench(args.budget, Path(folder))
         bench_startup(bench, args.quick)
-        for accounts, ous in SIZES[:2] if args.quick else SIZES:
+        for accounts, ous in [] if args.grown_only else SIZES[:2] if args.quick else SIZES:
             console.log(f"{accounts:,} accounts: {bench.left():.0f} s of the budget left")
             bench_size(bench, accounts, ous, available, args.quick)
+        console.log(f"grown example: {bench.left():.0f} s of the budget left")
+        bench_grown(bench, args.quick, LZGEN, measure)
         elapsed = time.perf_counter() - bench.started
     console.print(table(bench, available))
     text = console.export_text(clear=True)
-    summary = (f"### {started:%Y-%m-%d %H:%M} UTC{' (quick)' if args.quick else ''}\n\n"
+    kind = " (quick)" if args.quick else " (grown example only)" if args.grown_only else ""
+    summary = (f"### {started:%Y-%m-%d %H:%M} UTC{kind}\n\n"
                f"- machine: {before}\n- at the end: load average "
                f"{machine().rsplit('load average ', 1)[1]}\n- {versions()}\n"
                f"- the bench took {elapsed:.0f} s\n\n```text\n{_strip_log(text)}```\n")
@@ -428,8 +436,8 @@ def main() -> None:
 
 
 def _strip_log(text: str) -> str:
-    lines = [line for line in text.splitlines() if " accounts: " not in line
-             or "budget" not in line]
+    lines = [line for line in text.splitlines()
+             if not ((" accounts: " in line or "grown example: " in line) and "budget" in line)]
     return "\n".join(lines).strip("\n") + "\n"
 
 

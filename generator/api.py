@@ -74,6 +74,11 @@ def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> 
     from generator.synth import build
 
     built = build(org)
+    from generator.synth.limits import template_findings
+
+    findings = sorted_findings(findings + template_findings(org, built))
+    if any(f.is_error for f in findings):
+        raise FindingsError(findings)
     from generator.aws.policy import deployer_policy
 
     files = render_files(org, built, deployer_policy)

@@ -84,7 +84,12 @@ DEFAULTS: dict[str, Quota] = {
     "template_resources": Quota(500, "resources in one CloudFormation template", _CFN_QUOTAS),
     "template_parameters": Quota(200, "parameters in one CloudFormation template", _CFN_QUOTAS),
     "template_outputs": Quota(200, "outputs in one CloudFormation template", _CFN_QUOTAS),
+    "template_mappings": Quota(200, "mappings in one CloudFormation template", _CFN_QUOTAS),
     "template_bytes": Quota(1_000_000, "bytes of a template uploaded through S3", _CFN_QUOTAS),
+    "template_body_bytes": Quota(51_200, "bytes of a template sent inline (TemplateBody); "
+                                 "larger ones are deployed from S3", _CFN_QUOTAS),
+    "stacks": Quota(2000, "CloudFormation stacks per account and region", _CFN_QUOTAS),
+    "stacksets": Quota(1000, "StackSets per administrator account", _CFN_QUOTAS),
     "stackset_body_bytes": Quota(51_200, "bytes of an inline StackSet template body",
                                  _CFN_QUOTAS),
     **_policy_quotas(),

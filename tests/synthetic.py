@@ -96,3 +96,20 @@ def seed_baseline() -> dict[str, Any]:
                                              "enforced_for": ["ec2:instance"]}}},
         "stacksets": {"operation_preferences": {"max_concurrent_percentage": 25}},
     }
+
+
+def grown_example(example: dict[str, Any], accounts: int) -> dict[str, Any]:
+    """The example blueprint with `accounts` more accounts, each a copy of its last account
+    named scale-00000, scale-00001, ... with its own root email: what the grow-accounts hook
+    of the scale acceptance does (layout and everything else untouched)."""
+    import copy
+
+    grown = copy.deepcopy(example)
+    members = grown["accounts"]
+    last = members[list(members)[-1]]
+    for index in range(accounts):
+        name = f"scale-{index:05d}"
+        clone = copy.deepcopy(last)
+        clone["email"] = f"aws-{name}@{str(last['email']).split('@', 1)[1]}"
+        members[name] = clone
+    return grown

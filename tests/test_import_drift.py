@@ -170,18 +170,18 @@ def test_adopt_of_nothing_live_plans_nothing(deployed: Gateway, example_output: 
                for s in load_manifest(example_output).stacks)
 
 
-def test_deploy_adopt_against_the_emulator_stops_with_a_clear_error(
+def test_deploy_adopt_imports_what_exists_on_the_emulator(
         emulator: Emulator, example_output: Path) -> None:
-    """An OU made by hand, then `deploy --adopt`: moto accepts the IMPORT change set but
-    ignores ResourcesToImport, and deploy notices that the stack's OU is not the existing
-    one and says so."""
-    from generator.errors import AwsError
-
+    """An OU made by hand, then `deploy --adopt`: the stack imports that OU (an IMPORT change
+    set, which the emulator carries out as CloudFormation does) instead of creating another."""
     emulator.create_organization()
     org = emulator.client("organizations")
     root = org.list_roots()["Roots"][0]["Id"]
-    org.create_organizational_unit(ParentId=root, Name="Security")
-    with pytest.raises(AwsError) as error:
-        Run(emulator)(example_output, adopt=True)
-    assert error.value.code in ("ImportUnsupported", "ImportFailed")
-    assert "lzgen-acme-ous-level1" in error.value.message
+    made = org.create_organizational_unit(ParentId=root, Name="Security")["OrganizationalUnit"]
+    Run(emulator)(example_output, adopt=True)
+    units = org.list_organizational_units_for_parent(ParentId=root)["OrganizationalUnits"]
+    assert [u["Id"] for u in units if u["Name"] == "Security"] == [made["Id"]]
+    listed = emulator.client("cloudformation").describe_stack_resources(
+        StackName="lzgen-acme-ous-level1")["StackResources"]
+    assert {r["LogicalResourceId"]: r["PhysicalResourceId"] for r in listed}[
+        "OuSecurity"] == made["Id"]

@@ -32,12 +32,16 @@ class ImportPlan:
         return not self.resources
 
 
-def plan_import(template: dict[str, Any], live: LiveOrganization) -> ImportPlan:
+def plan_import(template: dict[str, Any], live: LiveOrganization,
+                only: set[str] | None = None) -> ImportPlan:
+    """What of `template` exists in `live` (of the logical IDs `only`, when given)."""
     ous = {"Ou" + pascal(path): ou.id for path, ou in live.ous.items()}
     accounts = {a.email.lower(): a.id for a in live.accounts.values()}
     policies = {p.name: p.id for p in live.policies.values()}
     entries: list[dict[str, Any]] = []
     for logical, resource in sorted(template.get("Resources", {}).items()):
+        if only is not None and logical not in only:
+            continue
         kind = resource.get("Type")
         props = resource.get("Properties") or {}
         identifier: dict[str, str] | None = None
@@ -62,5 +66,17 @@ def _import_template(template: dict[str, Any], keep: set[str]) -> dict[str, Any]
         if logical in keep:
             resources[logical] = {**resource, "DeletionPolicy": "Retain",
                                   "UpdateReplacePolicy": "Retain"}
+            # An account chained after one that is created later, not imported: the import
+            # template must not depend on a resource it does not hold.
+            after = [d for d in _as_list(resource.get("DependsOn")) if d in keep]
+            resources[logical].pop("DependsOn", None)
+            if after:
+                resources[logical]["DependsOn"] = after
     result["Resources"] = resources
     return result
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value] if isinstance(value, list) else []

@@ -22,6 +22,7 @@ from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
+from generator.aws.moves import planned_moves
 from generator.aws.preflight import preflight
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
@@ -99,6 +100,10 @@ class Deployer:
         current = {name: stack.template for name, stack in deployed.items()
                    if stack is not None and stack.template is not None}
         generated = {plan.name: plan.template for plan in self.manifest.stacks}
+        self.stacks.moves = planned_moves(current, generated)
+        if self.stacks.moves:
+            self.ui.note(f"{len(self.stacks.moves)} account(s) move to new stacks (a layout "
+                         "bucket split): retained by their old stack, imported by the new one")
         found = destructive_changes(current, generated)
         if not found:
             return

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from generator.aws.changes import GUARDED_TYPES
+from generator.aws.moves import planned_moves
 
 # Create-only properties (CloudFormation resource schemas, as bundled with cfn-lint). An
 # account has none there, but its RoleName is only used when the account is created.
@@ -56,6 +57,8 @@ def destructive_changes(deployed: Templates, generated: Templates) -> list[Destr
     remove or replace among accounts, OUs and policies."""
     home = {logical: stack for stack, template in generated.items()
             for logical in _guarded(template)}
+    # Accounts moving to a new stack (a bucket split) are retained and imported: not lost.
+    moving = {(m.source, m.logical_id) for m in planned_moves(deployed, generated)}
     found: list[Destructive] = []
     for stack, template in sorted(deployed.items()):
         if stack not in generated:
@@ -63,6 +66,8 @@ def destructive_changes(deployed: Templates, generated: Templates) -> list[Destr
         new_resources = _guarded(generated[stack])
         for logical, old in sorted(_guarded(template).items()):
             new = new_resources.get(logical)
+            if (stack, logical) in moving:
+                continue
             if new is None or new.get("Type") != old.get("Type"):
                 elsewhere = home.get(logical)
                 why = f"moves to stack {elsewhere}" if elsewhere else "is removed"

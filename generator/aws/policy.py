@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.aws.manifest import StepPlan
+from generator.aws.templates import BUCKET_PREFIX, BUCKET_STACK, needs_upload
+from generator.jsonio import compact_json
 
 STACK_ACTIONS = (
     "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
@@ -99,6 +101,19 @@ RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
         "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
         "iam:UpdateRoleDescription"),
 }
+# lzgen's template bucket (aws/templates.py), for templates over the inline limit: what its
+# stack's two resources need (the handler permissions of AWS::S3::Bucket and
+# AWS::S3::BucketPolicy for the properties set), and writing and reading the templates
+# (CloudFormation reads a TemplateURL with the caller's permissions).
+TEMPLATE_BUCKET_ACTIONS = (
+    "s3:CreateBucket", "s3:DeleteBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketOwnershipControls",
+    "s3:GetBucketPolicy", "s3:GetBucketPublicAccessBlock", "s3:GetBucketTagging",
+    "s3:GetBucketVersioning", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration",
+    "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutBucketOwnershipControls",
+    "s3:PutBucketPolicy", "s3:PutBucketPublicAccessBlock", "s3:PutBucketTagging",
+    "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration",
+    "s3:PutObject",
+)
 # Scoped to lzgen's own names in `_scoped`; everything else of a type goes to "*".
 _SCOPED_SERVICES = ("ssm", "cloudformation")
 
@@ -155,6 +170,8 @@ def deployer_policy(manifest: Mapping[str, Any],
             [f"arn:aws:cloudformation:{r}:*:{kind}/lzgen-{org}-*"
              for r in regions for kind in ("stackset", "stackset-target")]
             + ["arn:aws:cloudformation:*:*:type/resource/*"]))
+    if any(needs_upload(compact_json(t)) for t in templates.values()):
+        statements += _template_bucket(org, regions)
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]
@@ -173,6 +190,14 @@ def deployer_policy(manifest: Mapping[str, Any],
                                  | (step_actions - organizations_access - {"sts:AssumeRole"}),
                                  ["*"]))
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _template_bucket(org: str, regions: list[str]) -> list[dict[str, Any]]:
+    stacks = [f"arn:aws:cloudformation:{r}:*:stack/lzgen-{org}-{BUCKET_STACK}/*"
+              for r in regions]
+    return [_statement("TemplateBucketStack", {"cloudformation:CreateStack"}, stacks),
+            _statement("TemplateBucket", set(TEMPLATE_BUCKET_ACTIONS),
+                       [f"arn:aws:s3:::{BUCKET_PREFIX}*", f"arn:aws:s3:::{BUCKET_PREFIX}*/*"])]
 
 
 def _step_actions(steps: list[StepPlan]) -> set[str]:

@@ -18,12 +18,13 @@ from typing import Any
 from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
 from generator.aws.gateway import Gateway
 from generator.aws.manifest import StackPlan
+from generator.aws.moves import Move
+from generator.aws.templates import BUCKET_STACK, TemplateStore, bucket_name, needs_upload
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
 from generator.errors import AwsError, RefusedError
 from generator.jsonio import compact_json
 
-INLINE_LIMIT = 51_200  # bytes of an inline TemplateBody
 ACCOUNT_TYPE = "AWS::Organizations::Account"
 SETTLED_OK = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
                         "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE"})
@@ -69,6 +70,8 @@ class Stacks:
                  options: StackOptions) -> None:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
         self._live: Any = None
+        self.templates = TemplateStore(gateway, self._ensure_bucket_stack)
+        self.moves: list[Move] = []  # accounts a split moves to new stacks (aws/moves.py)
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -121,8 +124,9 @@ class Stacks:
         if deployed is not None and self._unchanged(plan, deployed, parameters):
             self._protect(plan, deployed)
             return "unchanged"
-        if deployed is None and self.options.adopt:
-            deployed = self._adopt(plan, parameters)
+        moving_in = {m.logical_id for m in self.moves if m.target == plan.name}
+        if deployed is None and (self.options.adopt or moving_in):
+            deployed = self._adopt(plan, parameters, None if self.options.adopt else moving_in)
             if self.options.dry_run and deployed is not None:
                 return "planned import (dry run)"
         self._refuse_existing_accounts(plan, deployed)
@@ -130,15 +134,17 @@ class Stacks:
 
     # -- adopting what exists (--adopt) -----------------------------------------------------------
 
-    def _adopt(self, plan: StackPlan, parameters: dict[str, str]) -> DeployedStack | None:
-        """Import the stack's OUs, accounts and policies that exist already (an IMPORT change
-        set); the stack as it then is, or None when nothing of it exists."""
+    def _adopt(self, plan: StackPlan, parameters: dict[str, str],
+               only: set[str] | None = None) -> DeployedStack | None:
+        """Import the stack's OUs, accounts and policies that exist already (of the logical
+        IDs `only`, when given: accounts moving in); the stack as it then is, or None when
+        nothing of it exists."""
         from generator.aws.adopt import plan_import
         from generator.aws.live import read_live
 
         if self._live is None:
             self._live = read_live(self.gateway)
-        adoption = plan_import(plan.template, self._live)
+        adoption = plan_import(plan.template, self._live, only)
         if adoption.is_empty:
             return None
         name = "lzgen-import-" + _change_set_name(plan.body, parameters).removeprefix("lzgen-")
@@ -147,7 +153,7 @@ class Stacks:
                                   r["LogicalResourceId"] for r in adoption.resources))
         request: dict[str, Any] = {
             "StackName": plan.stack_name, "ChangeSetName": name, "ChangeSetType": "IMPORT",
-            "TemplateBody": compact_json(adoption.template),
+            **self._source(plan, compact_json(adoption.template), "-import"),
             "ResourcesToImport": adoption.resources,
             "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                            for k, v in sorted(parameters.items())],
@@ -270,17 +276,18 @@ class Stacks:
                             parameters: dict[str, str]) -> str:
         change_type = "CREATE" if deployed is None else "UPDATE"
         body = plan.body
-        if len(body.encode()) > INLINE_LIMIT:
-            raise AwsError(f"template of {plan.stack_name} is {len(body.encode())} bytes, over "
-                           f"CloudFormation's inline limit of {INLINE_LIMIT}",
-                           "spread the resources over more stacks (blueprint `layout`), then "
-                           "generate again", code="TemplateTooLarge")
+        if self.options.dry_run and needs_upload(body):
+            # Planning it would mean creating the bucket and uploading: no writes in a dry run.
+            return (f"planned (dry run): {len(body.encode()):,} bytes, deployed from S3 "
+                    f"(s3://{bucket_name(self.gateway.account_id(), plan.region)}/"
+                    f"{plan.stack_name}.json)")
         if deployed is not None:
             self._drop_stale_change_sets(plan)
         name = _change_set_name(body, parameters)
         request: dict[str, Any] = {
-            "StackName": plan.stack_name, "ChangeSetName": name, "TemplateBody": body,
-            "ChangeSetType": change_type, "Description": f"lzgen deploy of {plan.name}",
+            "StackName": plan.stack_name, "ChangeSetName": name,
+            **self._source(plan, body), "ChangeSetType": change_type,
+            "Description": f"lzgen deploy of {plan.name}",
             "Parameters": [{"ParameterKey": k, "ParameterValue": v}
                            for k, v in sorted(parameters.items())],
         }
@@ -306,6 +313,31 @@ class Stacks:
             raise RefusedError(f"change set of {plan.stack_name} not executed",
                                "nothing of it ran; rerun when ready")
         return self._execute(plan, name, change_type, len(changes))
+
+    def _source(self, plan: StackPlan, body: str, suffix: str = "") -> dict[str, str]:
+        """TemplateBody, or TemplateURL for a template over the inline limit (aws/templates)."""
+        bucket_stack = plan.stack_name.removesuffix(plan.name) + BUCKET_STACK
+        return self.templates.source(plan.stack_name + suffix, bucket_stack, body, plan.region)
+
+    def _ensure_bucket_stack(self, stack_name: str, body: str, region: str) -> None:
+        """The stack of lzgen's template bucket exists (created once, then left alone)."""
+        plan = StackPlan(BUCKET_STACK, stack_name, "", region, json.loads(body))
+        deployed = self.describe(plan)
+        if deployed is not None and deployed.status in SETTLED_OK:
+            return
+        if deployed is not None and deployed.status in RECREATE:
+            self._delete(plan, deployed)
+        elif deployed is not None:
+            raise AwsError(f"stack {stack_name} (lzgen's template bucket) is {deployed.status}",
+                           "fix it in the CloudFormation console, then rerun")
+        self.ui.note(f"creating {stack_name}: the S3 bucket for templates over 51,200 bytes")
+        self._call(plan, "CreateStack", StackName=stack_name, TemplateBody=body,
+                   EnableTerminationProtection=True)
+        self._wait(plan, lambda: not _running(self._status(plan)))
+        if self._status(plan) not in DONE_OK:
+            raise AwsError(f"stack {stack_name} ended {self._status(plan)}: "
+                           f"{self._failures(plan)}", "fix the cause, then rerun",
+                           code="StackFailed")
 
     def _show(self, plan: StackPlan, name: str, deployed: DeployedStack | None,
               changes: list[ResourceChange]) -> None:
@@ -347,7 +379,9 @@ class Stacks:
 
     def _refuse_destructive(self, plan: StackPlan, name: str, change_type: str,
                             changes: list[ResourceChange]) -> None:
-        bad = destructive(changes)
+        leaving = {m.logical_id for m in self.moves if m.source == plan.name}
+        bad = [c for c in destructive(changes)
+               if not (c.action == "Remove" and c.logical_id in leaving)]
         if not bad:
             return
         listed = ", ".join(f"{c.logical_id} {c.what}" for c in bad)

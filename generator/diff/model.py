@@ -77,8 +77,9 @@ class ResourceChange:
     """One CloudFormation resource that changes, and what CloudFormation will do to it.
 
     `effect` is one of: create, delete, retain (removed from the template but kept: it leaves
-    CloudFormation's management), update, replace, refused (the resource provider rejects the
-    update, so the stack update fails).
+    CloudFormation's management), update, replace, move (an account that one stack retains and
+    a new stack imports), refused (the resource provider rejects the update, so the stack
+    update fails).
     """
 
     stack: str

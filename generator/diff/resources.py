@@ -85,9 +85,10 @@ def compare_resources(base: tuple[Organization, Build] | None,
     removed = {k: v for k, v in before.items() if k not in after}
     added = {k: v for k, v in after.items() if k not in before}
     moved = _moves(removed, added)
+    base_stacks = {r.stack for r in before.values()}
     changes: list[ResourceChange] = []
     for old, new in moved:
-        changes.append(_moved(old, new, held_after))
+        changes.append(_moved(old, new, held_after, new.stack not in base_stacks))
         removed.pop((old.stack, old.logical_id))
         added.pop((new.stack, new.logical_id))
     changes += [_removed(r, held_before) for r in removed.values()]
@@ -147,10 +148,18 @@ def _moves(removed: Mapping[tuple[str, str], _Located],
     return sorted(moves, key=lambda m: m[1].logical_id)
 
 
-def _moved(old: _Located, new: _Located, held: Mapping[str, int]) -> ResourceChange:
+def _moved(old: _Located, new: _Located, held: Mapping[str, int],
+           to_new_stack: bool) -> ResourceChange:
     base = ResourceChange(new.stack, new.logical_id, new.type, "moved", "replace", Risk.ROUTINE,
                           f"moves from stack {old.stack}: CloudFormation deletes it there and "
                           "creates a new one here", from_stack=old.stack)
+    if new.type == ACCOUNT and old.retained and to_new_stack:
+        # A bucket of the layout split (synth/layout.py): deploy moves the account the way
+        # CloudFormation documents moving resources between stacks (aws/moves.py).
+        return replace(base, effect="move", reason=(
+            f"moves from stack {old.stack}, whose bucket split: deploy has {old.stack} let go "
+            "of it (DeletionPolicy Retain: it is not closed) and the new stack import it; the "
+            "account and its ID stay the same"))
     if new.type == ACCOUNT:
         return replace(base, risk=Risk.DESTRUCTIVE, reason=(
             f"moves from stack {old.stack}: the old stack lets go of the account (kept, not "

@@ -25,7 +25,8 @@ _BANNER = {None: "no changes", Risk.ROUTINE: "routine changes only",
 _ICON = {None: "✅", Risk.ROUTINE: "🟢", Risk.WEAKENS: "🟠", Risk.DESTRUCTIVE: "🔴"}
 _TEXT_STYLE = {Risk.ROUTINE: "", Risk.WEAKENS: "bold yellow", Risk.DESTRUCTIVE: "bold red"}
 _EFFECT_WORDS = {"create": "create", "delete": "delete", "retain": "retain (not deleted)",
-                 "update": "update", "replace": "REPLACE", "refused": "update FAILS"}
+                 "update": "update", "replace": "REPLACE", "refused": "update FAILS",
+                 "move": "move (retain, then import)"}
 
 Item = TypeVar("Item", Change, EffectiveChange, ResourceChange)
 

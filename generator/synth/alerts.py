@@ -113,7 +113,7 @@ def build_root_activity_alerts(org: Organization, build: Build) -> None:
         depends_on=[topic_set], iam=True)
     _add_rule(template, home, home, message=management_text(org), topic=topic,
               depends_on=[topic_set])
-    after = after_organization(org)
+    after = after_organization(build)
     build.stacks.append(Stack(STACK, template.to_dict(), "Root activity alerts", after,
                               deploy_parameters(template), home, [NAMED_IAM]))
     for region in regions:

@@ -53,7 +53,7 @@ def build_billing(org: Organization, build: Build) -> None:
     capabilities = [NAMED_IAM] if billing.read_only_principals else []
     parameters = {EXISTING_MONITOR: anomaly_monitor("SERVICE")} if wants_anomaly else {}
     build.stacks.append(Stack(STACK, template.to_dict(), "Billing role, budgets, anomalies",
-                              after_organization(org), parameters,
+                              after_organization(build), parameters,
                               org.blueprint.organization.home_region, capabilities))
 
 

@@ -55,7 +55,7 @@ def build_mfa_detection(org: Organization, build: Build) -> None:
                  targets=every_member_account(template), regions=[home],
                  description=f"{what}; needs Config recording", who="every member account")
     build.stacks.append(Stack(STACK, template.to_dict(), "Root MFA detection (Config rules)",
-                              after_organization(org), deploy_parameters(template), home))
+                              after_organization(build), deploy_parameters(template), home))
 
 
 def _add_rules(template: Template, names: list[str]) -> None:

@@ -84,7 +84,7 @@ def build_organization_trail(org: Organization, build: Build) -> None:
         EnableLogFileValidation=True,
     ))
     build.stacks.append(Stack(TRAIL_STACK, template.to_dict(), "Organization trail",
-                              after_organization(org), deploy_parameters(template), home))
+                              after_organization(build), deploy_parameters(template), home))
 
 
 def _bucket_body(org: Organization, trail_name: str) -> Template:

@@ -24,7 +24,6 @@ from troposphere.cloudformation import Parameter as StackSetParameter
 from generator.contract import stack_name
 from generator.model import ROOT, Organization, pascal
 from generator.synth import ids
-from generator.synth.layout import assign
 from generator.synth.types import ORGANIZATION_ID, ROOT_ID, Build, StackSetBody
 
 NAMED_IAM = "CAPABILITY_NAMED_IAM"
@@ -61,13 +60,15 @@ def parent_id(org: Organization, template: Template, name: str) -> AWSHelperFn:
                        f"OU {path}")
 
 
-def after_organization(org: Organization) -> list[str]:
+def after_organization(build: Build) -> list[str]:
     """What a baseline stack depends on: the last account stack, which comes after every other
     account and OU stack. StackSets then start once every account exists (one operation, not
     one auto-deployment per new account), and the IDs they read from SSM are written."""
-    layout = assign(org)
+    layout = build.layout
+    if layout is None:
+        return []
     if layout.accounts:
-        return [max(layout.accounts)]
+        return [list(layout.accounts)[-1]]  # the last of the chain of account stacks
     return sorted(layout.ous)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.synth.layout import Assignment
+
 # Deploy-time tokens: values lzgen deploy looks up itself, because they only exist once the
 # organization does. They appear as stack parameter values and in API step parameters.
 ROOT_ID = "{{lzgen:root-id}}"
@@ -95,6 +97,7 @@ class Build:
     stacksets: list[StackSetBody] = field(default_factory=list)
     api_steps: list[ApiStep] = field(default_factory=list)
     stackset_overrides: list[StackSetOverride] = field(default_factory=list)
+    layout: Assignment | None = None  # which organization stack holds what (synth/layout.py)
 
     def stack(self, name: str) -> Stack:
         return next(s for s in self.stacks if s.name == name)

@@ -87,7 +87,7 @@ from moto.utilities.utils import get_partition
 from generator.contract import POLICY_TYPE_API
 from generator.quotas import DEFAULTS, size_quota
 
-from . import accounts, costs, engine, orgaccess, policy_types, security, services
+from . import accounts, costs, engine, imports, orgaccess, policy_types, security, services
 
 logger = logging.getLogger(__name__)
 
@@ -803,6 +803,8 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    imports.install({cls.cloudformation_type(): cls
+                     for cls in (OrganizationalUnit, Account, Policy)})
     accounts.install()
     policy_types.install()
     orgaccess.install()
@@ -824,6 +826,7 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    imports.reset_state()
     accounts.reset_state()
     orgaccess.reset_state()
     security.reset_state()

@@ -12,6 +12,14 @@ IAM's centralized root access (Organizations features). State lives here, per ac
 * ``cloudformation`` UpdateStackInstances names accounts through ``DeploymentTargets`` too
   (moto read only ``Accounts``); the overrides are recorded on the instances
   (DescribeStackInstance shows them), not re-deployed into the instances' stacks.
+* ``cloudformation`` refuses a ``TemplateBody`` over 51,200 bytes with a ValidationError, as
+  AWS does (moto took any size); larger templates must come from S3 through ``TemplateURL``
+  (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html,
+  and the TemplateBody constraint of CreateStack and CreateChangeSet in the API reference).
+* ``AWS::S3::Bucket`` in a stack applies ``VersioningConfiguration``,
+  ``PublicAccessBlockConfiguration`` and ``LifecycleConfiguration`` (moto applied only the
+  encryption and tags), so that the bucket lzgen creates for large templates reads back as
+  its template says.
 * ``cloudtrail`` RegisterOrganizationDelegatedAdmin: registers the account as delegated
   administrator of ``cloudtrail.amazonaws.com`` in Organizations, as CloudTrail does.
 """
@@ -23,6 +31,7 @@ from typing import Any
 
 from moto.account import urls as account_urls
 from moto.account.responses import AccountResponse
+from moto.cloudformation.exceptions import ValidationError
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.exceptions import JsonRESTError
@@ -30,6 +39,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.exceptions import IAMException
 from moto.iam.responses import IamResponse
 from moto.organizations.models import FakeServiceAccess, organizations_backends
+from moto.s3.models import FakeBucket, PublicAccessBlock
 from moto.securityhub import urls as securityhub_urls
 from moto.securityhub.responses import SecurityHubResponse
 from moto.utilities.utils import get_partition
@@ -122,6 +132,64 @@ def update_stack_instances(self: Any) -> ActionResult:
     return ActionResult({"OperationId": operation["OperationId"]})
 
 
+INLINE_TEMPLATE_LIMIT = 51_200  # bytes of TemplateBody
+_BODY_LIMITED: dict[str, bool] = {}
+_BODY_OPERATIONS = ("create_stack", "update_stack", "create_change_set", "validate_template",
+                    "create_stack_set", "update_stack_set")
+
+
+def _with_body_limit(original: Any) -> Any:
+    if getattr(original, "lzgen_body_limit", False):
+        return original
+
+    def handler(self: Any) -> Any:
+        body = self._get_param("TemplateBody")
+        if isinstance(body, str) and len(body.encode("utf-8")) > INLINE_TEMPLATE_LIMIT:
+            raise ValidationError(message=(
+                "1 validation error detected: Value at 'templateBody' failed to satisfy "
+                f"constraint: Member must have length less than or equal to "
+                f"{INLINE_TEMPLATE_LIMIT}"))
+        return original(self)
+
+    handler.lzgen_body_limit = True  # type: ignore[attr-defined]
+    return handler
+
+
+_ORIGINAL_BUCKET_FROM_CFN = FakeBucket.create_from_cloudformation_json
+
+
+def _lifecycle_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFormation lifecycle rule in the shape of the S3 API (as moto parses it)."""
+    found: dict[str, Any] = {"ID": rule.get("Id", ""), "Status": rule.get("Status", "Enabled"),
+                             "Filter": {"Prefix": rule.get("Prefix", "")}}
+    days = (rule.get("NoncurrentVersionExpiration") or {}).get("NoncurrentDays")
+    if days is not None:
+        found["NoncurrentVersionExpiration"] = {"NoncurrentDays": str(days)}
+    abort = (rule.get("AbortIncompleteMultipartUpload") or {}).get("DaysAfterInitiation")
+    if abort is not None:
+        found["AbortIncompleteMultipartUpload"] = {"DaysAfterInitiation": str(abort)}
+    return found
+
+
+def bucket_from_cloudformation(cls: Any, /, resource_name: str, cloudformation_json: Any,
+                               account_id: str, region_name: str, **kwargs: Any) -> Any:
+    bucket = _ORIGINAL_BUCKET_FROM_CFN(resource_name, cloudformation_json, account_id,
+                                       region_name, **kwargs)
+    properties = cloudformation_json.get("Properties") or {}
+    versioning = (properties.get("VersioningConfiguration") or {}).get("Status")
+    if versioning:
+        bucket.versioning_status = versioning
+    block = properties.get("PublicAccessBlockConfiguration")
+    if block:
+        bucket.public_access_block = PublicAccessBlock(
+            block.get("BlockPublicAcls"), block.get("IgnorePublicAcls"),
+            block.get("BlockPublicPolicy"), block.get("RestrictPublicBuckets"))
+    rules = (properties.get("LifecycleConfiguration") or {}).get("Rules")
+    if rules:
+        bucket.set_lifecycle([_lifecycle_rule(rule) for rule in rules])
+    return bucket
+
+
 def register_cloudtrail_admin(self: Any) -> str:
     backend = organizations_backends[self.current_account][get_partition(self.region)]
     backend.register_delegated_administrator(AccountId=self._get_param("MemberAccountId"),
@@ -139,6 +207,13 @@ def install() -> None:
     securityhub_urls.url_paths.setdefault("{0}/organization/admin$", SecurityHubResponse.dispatch)
     SecurityHubResponse.enable_organization_admin_account = enable_securityhub_admin  # type: ignore[method-assign]
     CloudFormationResponse.update_stack_instances = update_stack_instances  # type: ignore[method-assign]
+    setattr(FakeBucket, "create_from_cloudformation_json",  # noqa: B010 (a classmethod)
+            classmethod(bucket_from_cloudformation))
+    for operation in _BODY_OPERATIONS:
+        if not _BODY_LIMITED.get(operation):  # other patches may wrap these methods later
+            _BODY_LIMITED[operation] = True
+            setattr(CloudFormationResponse, operation,
+                    _with_body_limit(getattr(CloudFormationResponse, operation)))
     handlers: dict[type, dict[str, Any]] = {
         AccountResponse: {"get_contact_information": get_contact_information,
                           "put_contact_information": put_contact_information},
