@@ -33,6 +33,7 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> Result:
 def test_every_template_and_stackset_body_lints_without_errors(full: Result) -> None:
     # validate(lint=True) raises on any cfn-lint error; the bodies are linted as templates.
     assert {f for f in full.files if f.startswith("stacksets/")} == {
+        "stacksets/config-recorder.json", "stacksets/config-service-role.json",
         "stacksets/mfa-detection.json", "stacksets/root-activity.json",
         "stacksets/root-activity-topic.json", "stacksets/trail-bucket.json"}
     assert [f.render() for f in full.findings if f.rule.startswith("cfn-lint")] == []
@@ -107,7 +108,7 @@ def test_mfa_rules_reach_every_member_account_in_the_home_region_only(full: Resu
         "DeploymentTargets": {"OrganizationalUnitIds": [{"Ref": "RootId"}]},
         "Regions": ["us-east-1"]}]
     assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
-    assert "AWS Config must be recording" in stackset_body(full, "mfa-detection")["Description"]
+    assert "AWS Config recording by lzgen" in stackset_body(full, "mfa-detection")["Description"]
     entry = next(s for s in manifest(full)["stacks"] if s["name"] == "mfa-detection")
     assert entry["parameters"] == {"RootId": "{{lzgen:root-id}}"}
 
@@ -213,7 +214,8 @@ def test_organization_trail_logs_everything_to_the_log_archive_bucket(full: Resu
         "Statement"]
     assert {s["Sid"] for s in statements} == {
         "TrailReadsAcl", "TrailWritesManagementLogs", "TrailWritesOrganizationLogs",
-        "OnlyEncryptedTransport"}
+        "OnlyEncryptedTransport", "AWSConfigBucketPermissionsCheck",
+        "AWSConfigBucketExistenceCheck", "AWSConfigBucketDelivery"}
 
 
 # --- billing --------------------------------------------------------------------------------

@@ -235,6 +235,15 @@ class ServiceSettings(Strict):
                                         description="Account that administers the service.")
 
 
+class ConfigSettings(ServiceSettings):
+    recorder: Literal["lzgen", "external"] = Field(
+        default="lzgen",
+        description="Who records AWS Config in every account and governed region: 'lzgen' "
+                    "creates a recorder and a delivery channel to the organization trail's "
+                    "log-archive bucket; 'external' means another tool (e.g. Control Tower) "
+                    "already records, and lzgen only verifies it.")
+
+
 class OrganizationTrail(Strict):
     enabled: bool = True
     name: str = "lzgen-organization-trail"
@@ -246,7 +255,7 @@ class Services(Strict):
     """Services enabled organization-wide, through each service's own API at deploy."""
 
     cloudtrail: ServiceSettings | None = None
-    config: ServiceSettings | None = None
+    config: ConfigSettings | None = None
     guardduty: ServiceSettings | None = None
     securityhub: ServiceSettings | None = None
     access_analyzer: ServiceSettings | None = None

@@ -48,6 +48,7 @@ class StackSetBody:
     template: dict[str, Any]
     regions: list[str] = field(default_factory=list)
     targets: str = ""  # who gets an instance, in words: "every member account", ...
+    account: str = ""  # the one blueprint account it targets; "" for every member account
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,19 @@ class ApiStep:
 
 
 @dataclass(frozen=True)
+class Precondition:
+    """Something the output relies on but does not create: deploy verifies it before changing
+    anything (`check`, in the form of ApiStep.check, run where `scope` says), and the
+    scorecard shows what depends on it as assumed."""
+
+    id: str
+    what: str  # what must be true, in words
+    verify: str  # how a person verifies it by hand
+    scope: str  # where: "management account", "every governed account and region", ...
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StackSetOverride:
     """Parameter values that differ per account: deploy applies them with UpdateStackInstances
     once the StackSet's instances exist (accounts by blueprint name, values by parameter)."""
@@ -82,6 +96,7 @@ class Build:
     stacksets: list[StackSetBody] = field(default_factory=list)
     api_steps: list[ApiStep] = field(default_factory=list)
     stackset_overrides: list[StackSetOverride] = field(default_factory=list)
+    preconditions: list[Precondition] = field(default_factory=list)
 
     def stack(self, name: str) -> Stack:
         return next(s for s in self.stacks if s.name == name)
