@@ -26,3 +26,12 @@ def stackset_file(name: str) -> str:
 def stack_name(organization: str, name: str) -> str:
     """The CloudFormation name of the organization's stack or StackSet `name`."""
     return f"lzgen-{organization}-{name}"
+
+
+# The roles lzgen's own machinery acts as in member accounts, where SCPs apply to them.
+# Service-managed StackSets deploy as stacksets-exec-* roles: the management account's
+# service-linked role may assume arn:aws:iam::*:role/stacksets-exec-*
+# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/CloudFormationStackSetsOrgAdminServiceRolePolicy.html).
+# EventBridge delivers root activity alerts as lzgen-root-activity-REGION (synth/alerts.py).
+STACKSETS_EXEC_ROLE = "stacksets-exec-*"
+ALERT_ROLE_PREFIX = "lzgen-root-activity-"

@@ -37,6 +37,7 @@ from generator.baseline import (
     alert_regions,
     plain_text,
 )
+from generator.contract import ALERT_ROLE_PREFIX
 from generator.model import Organization
 from generator.synth.organization import new_template
 from generator.synth.stacksets import (
@@ -56,7 +57,7 @@ TOPIC_STACKSET = "root-activity-topic"
 MEMBER_STACKSET = "root-activity"
 TOPIC_NAME = "lzgen-root-activity"
 RULE_NAME = "lzgen-root-activity"
-ROLE_PREFIX = "lzgen-root-activity-"
+ROLE_PREFIX = ALERT_ROLE_PREFIX
 API_CALL = "AWS API Call via CloudTrail"
 SIGN_IN = "AWS Console Sign In via CloudTrail"
 UNKNOWN_NAME = "unknown to lzgen"
