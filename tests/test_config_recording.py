@@ -112,8 +112,8 @@ def test_an_external_recorder_is_a_precondition_not_a_resource(tmp_path: Path) -
 
 
 def test_the_recorder_setting_is_strict(tmp_path: Path) -> None:
-    with pytest.raises(BlueprintError, match="services.config.recorder: Input should be 'lzgen' "
-                                             "or 'external'"):
+    with pytest.raises(BlueprintError, match=r"services\.config\.recorder: Input should be "
+                                             r"'lzgen' or 'external'"):
         generate(tmp_path, baseline_blueprint(services=_services(recorder="control-tower")))
 
 

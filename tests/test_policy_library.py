@@ -155,7 +155,7 @@ def test_exempt_roles_are_spared_by_every_statement(name: str) -> None:
     without = render(name, MINIMAL_PARAMS.get(name, {}))
     for statement in _statements(without):
         spared = statement.get("Condition", {}).get("ArnNotLike", {}).get("aws:PrincipalARN")
-        assert spared == (MACHINERY[name] if name in MACHINERY else None)
+        assert spared == MACHINERY.get(name)
 
 
 def test_lzgen_roles_listed_by_the_blueprint_are_spared_once() -> None:

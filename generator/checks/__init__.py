@@ -7,6 +7,7 @@ from generator.checks import (  # noqa: F401
     baseline,
     contacts,
     exceptions,
+    machinery,
     names,
     policies,
     references,

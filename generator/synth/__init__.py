@@ -24,9 +24,9 @@ def _builders() -> list[Builder]:
     from generator.synth.steps import build_api_steps
 
     # build_api_steps looks at the StackSets the builders before it made.
-    return [build_organization, build_config_recording, build_mfa_detection, build_root_activity_alerts,
-            build_organization_trail, build_billing, build_api_steps, build_service_steps,
-            build_contacts]
+    return [build_organization, build_config_recording, build_mfa_detection,
+            build_root_activity_alerts, build_organization_trail, build_billing,
+            build_api_steps, build_service_steps, build_contacts]
 
 
 def build(org: Organization) -> Build:
