@@ -49,6 +49,7 @@ from generator.synth.stacksets import (
     every_member_account,
 )
 from generator.synth.types import Build, Precondition, Stack
+from generator.synth.types import account_id as account_token
 
 STACK = "config-recorder"
 ROLE_STACKSET = "config-service-role"
@@ -109,11 +110,19 @@ def external_recorder() -> Precondition:
 
 def _regional_stack(org: Organization, region: str, after: list[str],
                     bucket_account: str) -> Stack:
+    """Outside the home region the SSM parameters with account IDs do not exist (they are
+    regional): deploy passes the log archive's ID as a token instead."""
     template = new_template(f"AWS Config recording of the management account in {region}")
-    log_archive = account_id(org, template, bucket_account)
-    _add_recorder(template, org, log_archive, global_types=False)
+    template.add_parameter(_log_archive_parameter())
+    _add_recorder(template, org, Ref("LogArchiveAccountId"), global_types=False)
     return Stack(f"{STACK}-{region}", template.to_dict(), f"AWS Config recording ({region})",
-                 [*after, STACK], deploy_parameters(template), region)
+                 [*after, STACK], {"LogArchiveAccountId": account_token(bucket_account)},
+                 region)
+
+
+def _log_archive_parameter() -> Parameter:
+    return Parameter("LogArchiveAccountId", Type="String", AllowedPattern="^[0-9]{12}$",
+                     Description="ID of the log-archive account (its bucket)")
 
 
 def _service_linked_role() -> ServiceLinkedRole:
@@ -133,9 +142,7 @@ def _recorder_body(org: Organization) -> Template:
     home = org.blueprint.organization.home_region
     body = new_template("AWS Config recorder and delivery channel to the log archive (lzgen "
                         "StackSet); global resources are recorded in the home region only")
-    body.add_parameter(Parameter("LogArchiveAccountId", Type="String",
-                                 AllowedPattern="^[0-9]{12}$",
-                                 Description="ID of the log-archive account (its bucket)"))
+    body.add_parameter(_log_archive_parameter())
     body.add_condition("InHomeRegion", Equals(Ref("AWS::Region"), home))
     _add_recorder(body, org, Ref("LogArchiveAccountId"),
                   global_types=If("InHomeRegion", True, False))

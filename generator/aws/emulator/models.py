@@ -34,6 +34,8 @@ Semantics follow the real resource types:
   ``OperationPreferences``, ``CallAs`` and ``ManagedExecution`` are accepted and ignored.
   Ref = StackSetId; GetAtt StackSetId.
 
+AWS Config's types (and the rule's recorder precondition) are in ``config.py``.
+
 Organizations itself: any service with trusted access may get a delegated administrator (moto
 accepted only a few, not Config, CloudTrail or Security Hub).
 
@@ -84,7 +86,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import engine, services
+from . import config, engine, services
 
 logger = logging.getLogger(__name__)
 
@@ -789,6 +791,7 @@ MODELS: tuple[type[CloudFormationModel], ...] = (
     Account,
     Policy,
     StackSetResource,
+    *config.MODELS,
 )
 
 
@@ -803,6 +806,7 @@ def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
     services.install()
+    config.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
