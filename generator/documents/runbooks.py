@@ -61,8 +61,8 @@ def account_rows(org: Organization, plan: RootAccess, centralized: bool = False
     mfa = mfa_summary(plan.mfa)
     management = org.blueprint.organization.management_account
     rows = [AccountRow(management.name, management.email, "management account", mfa, tests)]
-    member = (dict(mfa="no MFA device (no credentials)", test=ROOT_SESSION_TEST,
-                   credentials=NO_CREDENTIALS) if centralized else {"mfa": mfa})
+    member = ({"mfa": "no MFA device (no credentials)", "test": ROOT_SESSION_TEST,
+               "credentials": NO_CREDENTIALS} if centralized else {"mfa": mfa})
     rows += [AccountRow(name=name, email=account.email,
                         place="root" if account.ou == ROOT else account.ou, tests=tests,
                         **member) for name, account in org.accounts.items()]
