@@ -132,10 +132,11 @@ def test_trusted_access_comes_before_everything_that_needs_it(full: Result) -> N
                        "cloudtrail.amazonaws.com", "config.amazonaws.com",
                        "config-multiaccountsetup.amazonaws.com", "guardduty.amazonaws.com",
                        "securityhub.amazonaws.com", "access-analyzer.amazonaws.com",
-                       "iam.amazonaws.com"]
+                       "compute-optimizer.amazonaws.com", "iam.amazonaws.com"]
     last_trusted = max(i for i, c in enumerate(calls) if c[1] == "EnableAWSServiceAccess")
     for index, (service, action, _) in enumerate(calls):
         if action in ("EnableOrganizationAdminAccount", "RegisterDelegatedAdministrator",
+                      "UpdateEnrollmentStatus",
                       "RegisterOrganizationDelegatedAdmin", "EnableOrganizationsRootSessions",
                       "EnableOrganizationsRootCredentialsManagement"):
             assert index > last_trusted, (service, action)
@@ -285,3 +286,20 @@ def test_readme_documents_the_rules_tokens_and_stacks() -> None:
                        "`mfa-detection`", "`root-activity`", "`organization-trail`",
                        "`billing`", "`trail-bucket`", "`root-activity-topic`"):
         assert documented in readme, documented
+
+
+def test_the_billing_role_reads_compute_optimizer_so_every_account_is_enrolled(
+        full: Result) -> None:
+    enrol = [s for s in steps(full) if s["action"] == "UpdateEnrollmentStatus"]
+    assert [(s["service"], s["phase"], s["parameters"]) for s in enrol] == [
+        ("compute-optimizer", "after", {"status": "Active", "includeMemberAccounts": True})]
+    assert enrol[0]["check"]["action"] == "GetEnrollmentStatus"
+    trusted = [s["parameters"]["ServicePrincipal"] for s in steps(full)
+               if s["action"] == "EnableAWSServiceAccess"]
+    assert "compute-optimizer.amazonaws.com" in trusted
+
+
+def test_no_enrolment_without_the_billing_role(tmp_path: Path) -> None:
+    billing = {**baseline_blueprint()["billing"], "read_only_principals": []}
+    result = generate(tmp_path, baseline_blueprint(billing=billing))
+    assert not any("compute-optimizer" in json.dumps(s) for s in steps(result))

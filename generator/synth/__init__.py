@@ -15,7 +15,7 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 
 def _builders() -> list[Builder]:
     from generator.synth.alerts import build_root_activity_alerts
-    from generator.synth.billing import build_billing
+    from generator.synth.billing import build_billing, build_compute_optimizer
     from generator.synth.config import build_config_recording
     from generator.synth.contacts import build_contacts
     from generator.synth.mfa import build_mfa_detection
@@ -26,7 +26,7 @@ def _builders() -> list[Builder]:
     # build_api_steps looks at the StackSets the builders before it made.
     return [build_organization, build_config_recording, build_mfa_detection,
             build_root_activity_alerts, build_organization_trail, build_billing,
-            build_api_steps, build_service_steps, build_contacts]
+            build_api_steps, build_service_steps, build_compute_optimizer, build_contacts]
 
 
 def build(org: Organization) -> Build:

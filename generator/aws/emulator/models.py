@@ -86,7 +86,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import config, engine, services
+from . import compute_optimizer, config, engine, services
 
 logger = logging.getLogger(__name__)
 
@@ -823,3 +823,4 @@ def reset_state() -> None:
     """Forget harness-side state; call with a moto reset."""
     _AUTO_DEPLOYED.clear()
     services.reset_state()
+    compute_optimizer.reset_state()

@@ -28,6 +28,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from . import compute_optimizer
 from .calls import ApiCall
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -99,6 +100,8 @@ class RequestGate:
                 [("Content-Type", "text/plain"), ("Connection", "close")],
             )
             return [_UNAVAILABLE_BODY]
+        if call.service == compute_optimizer.SERVICE:  # moto has no Compute Optimizer
+            return compute_optimizer.answer(environ, _read_body(environ), start_response)
         return self.app(environ, start_response)
 
     def _admit(self, call: ApiCall) -> bool:
