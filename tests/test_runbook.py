@@ -160,7 +160,7 @@ def test_centralized_accounts_test_the_root_session_and_the_recovery_path(text: 
     assert sign_in.strip().startswith("For fx-management:")
     assert "each MFA device" in sign_in
     sessions = section(text, "### Root session test (centralized root access)")
-    assert "app, log-archive, network, security-tooling are under centralized root access" in (
+    assert "under centralized root access: app, log-archive, network, security-tooling." in (
         " ".join(sessions.split()))
     for words in ("sts:AssumeRoot", "regional STS endpoint",
                   "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials",
