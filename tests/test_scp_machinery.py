@@ -36,7 +36,7 @@ def _lz316(tmp_path: Path, data: dict[str, Any]) -> list[Finding]:
 
 def _suspended(policy: dict[str, Any]) -> dict[str, Any]:
     data = baseline_blueprint()
-    data["organizational_units"]["Suspended"] = {}
+    data["organizational_units"]["Suspended"] = {"tags": {"owner": "security"}}
     data["accounts"]["old-app"] = {"email": "aws-old-app@bx.example", "ou": "Suspended",
                                    "tags": {"owner": "apps"}}
     data["policies"] = {"lock-suspended": {**policy, "type": "scp", "attach": ["ou:Suspended"]}}

@@ -34,7 +34,8 @@ Semantics follow the real resource types:
   ``OperationPreferences``, ``CallAs`` and ``ManagedExecution`` are accepted and ignored.
   Ref = StackSetId; GetAtt StackSetId.
 
-AWS Config's types (and the rule's recorder precondition) are in ``config.py``.
+AWS Config's types (and the rule's recorder precondition) are in ``config.py``; the SCPs that
+restrict the StackSet role in member accounts in ``scp.py``.
 
 Organizations itself: any service with trusted access may get a delegated administrator (moto
 accepted only a few, not Config, CloudTrail or Security Hub).
@@ -86,7 +87,7 @@ from moto.organizations.models import (
 )
 from moto.utilities.utils import get_partition
 
-from . import compute_optimizer, config, engine, services
+from . import compute_optimizer, config, engine, scp, services
 
 logger = logging.getLogger(__name__)
 
@@ -682,17 +683,32 @@ class StackSetResource(_Resource, CloudFormationModel):
                     stackset.instances.stack_instances.remove(instance)
                 else:
                     self.backend.delete_stack_instances(stackset.id, [key[0]], [key[1]])
-            elif self._redeploy(stackset, instance, desired.pop(key)):
-                touched.append(instance)
+            else:
+                parameters = desired.pop(key)
+                if instance.template != stackset.template:
+                    self._check_scps(stackset, *key)
+                if self._redeploy(stackset, instance, parameters):
+                    touched.append(instance)
         targets: dict[str, Any] | None = (
             {"OrganizationalUnitIds": []} if self._service_managed else None
         )
         for (account, region), parameters in desired.items():
+            self._check_scps(stackset, account, region)
             self.backend.create_stack_instances(
                 stackset.id, [account], [region], _parameter_list(parameters), targets
             )
             touched.append(stackset.instances.get_instance(account, region))
         _raise_for_failed(stackset, touched)
+
+    def _check_scps(self, stackset: StackSet, account: str, region: str) -> None:
+        """The account's SCPs restrict the StackSet role that deploys there (scp.py)."""
+        if not self._service_managed:
+            return
+        denied = scp.refusal(_org(self.account_id, self.region_name), account, region,
+                             stackset.template)
+        if denied:
+            raise ValidationError(message=f"Stack set operation on {stackset.name} failed: "
+                                  f"stack instance {account}/{region} is FAILED: {denied}")
 
     @property
     def _service_managed(self) -> bool:
