@@ -17,7 +17,7 @@ from generator.findings import Finding, KeyPath, Severity
 from generator.machinery import SIGN_IN_WHY, Call, member_calls
 from generator.model import Organization
 from generator.policies.documents import full_aws_access
-from generator.policies.evaluate import Level, Request, Verdict, evaluate
+from generator.policies.evaluate import Chain, Level, Request, Verdict, evaluate
 from generator.policies.params import ResolvedParams
 
 _SCP_EVALUATION = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
@@ -82,11 +82,12 @@ _FULL_AWS_ACCESS = full_aws_access(ResolvedParams({}))
 
 
 def _refusals(levels: list[Level], calls: list[Call]) -> list[tuple[Call, str, Verdict]]:
+    chain = Chain.of(levels)
     found: list[tuple[Call, str, Verdict]] = []
     for call in calls:
         for action in call.actions:
-            verdict = evaluate(levels, Request(action, call.region, call.principal_arn(),
-                                               call.resource_arn()))
+            verdict = evaluate(chain, Request(action, call.region, call.principal_arn(),
+                                              call.resource_arn()))
             if verdict is not None:
                 found.append((call, action, verdict))
     return found

@@ -48,31 +48,53 @@ class Verdict:
     reason: str
 
 
-def evaluate(levels: Sequence[Level], request: Request) -> Verdict | None:
+Statement = tuple[str, Mapping[str, Any]]  # (label, statement)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The levels with their statements read once, split by effect: evaluating many requests
+    under the same SCPs reads each document once."""
+
+    denies: tuple[tuple[str, Statement], ...]  # (policy name, statement), top level first
+    allows: tuple[tuple[str, tuple[Statement, ...]], ...]  # per level: names, Allow statements
+
+    @classmethod
+    def of(cls, levels: Sequence[Level]) -> Chain:
+        denies: list[tuple[str, Statement]] = []
+        allows: list[tuple[str, tuple[Statement, ...]]] = []
+        for level in levels:
+            allowing: list[Statement] = []
+            for name, document in level:
+                for labelled in _statements(document):
+                    effect = labelled[1].get("Effect")
+                    if effect == "Deny":
+                        denies.append((name, labelled))
+                    elif effect == "Allow":
+                        allowing.append(labelled)
+            allows.append((", ".join(name for name, _ in level) or "no SCP", tuple(allowing)))
+        return cls(tuple(denies), tuple(allows))
+
+
+def evaluate(levels: Sequence[Level] | Chain, request: Request) -> Verdict | None:
     """The first Deny that applies (certain ones first), else the first level without an
     Allow for the action; None when the SCPs let the request through."""
+    chain = levels if isinstance(levels, Chain) else Chain.of(levels)
     undecided: Verdict | None = None
-    for level in levels:
-        for name, document in level:
-            for label, statement in _statements(document):
-                if statement.get("Effect") != "Deny":
-                    continue
-                match = _applies(statement, request)
-                if match is True:
-                    return Verdict(name, label, True, "explicit deny")
-                if match is None and undecided is None:
-                    undecided = Verdict(name, label, False, "explicit deny, if its condition "
-                                        "or resource matches")
+    for name, (label, statement) in chain.denies:
+        match = _applies(statement, request)
+        if match is True:
+            return Verdict(name, label, True, "explicit deny")
+        if match is None and undecided is None:
+            undecided = Verdict(name, label, False, "explicit deny, if its condition or "
+                                "resource matches")
     if undecided is not None:
         return undecided
-    for index, level in enumerate(levels):
-        allows = [_applies(s, request) for _, d in level for _, s in _statements(d)
-                  if s.get("Effect") == "Allow"]
+    for index, (names, statements) in enumerate(chain.allows):
+        allows = [_applies(s, request) for _, s in statements]
         if True not in allows:
-            certain = None not in allows
-            names = ", ".join(name for name, _ in level) or "no SCP"
-            return Verdict(names, "", certain, f"no SCP at level {index} of the chain "
-                           f"({names}) allows it")
+            return Verdict(names, "", None not in allows,
+                           f"no SCP at level {index} of the chain ({names}) allows it")
     return None
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from moto.organizations.models import OrganizationsBackend
 
 from generator.policies.actions import RESOURCE_ACTIONS
-from generator.policies.evaluate import Level, Request, evaluate
+from generator.policies.evaluate import Chain, Level, Request, evaluate
 
 SCP = "SERVICE_CONTROL_POLICY"
 EXEC_ROLE = "stacksets-exec-0123456789abcdef0123456789abcdef"  # AWS's suffix is its own
@@ -62,7 +62,7 @@ def refusal(org: OrganizationsBackend, account_id: str, region: str,
         resources = (json.loads(template_body).get("Resources") or {}).values()
     except (ValueError, AttributeError):
         return None
-    levels = _levels(org, account_id)
+    levels = Chain.of(_levels(org, account_id))
     principal = f"arn:aws:iam::{account_id}:role/{EXEC_ROLE}"
     for resource in resources:
         for action in RESOURCE_ACTIONS.get(str(resource.get("Type")), ()):
