@@ -65,6 +65,37 @@ def trail_account(org: Organization) -> AccountRef | None:
                 trail.log_archive_account, Purpose.LOG_ARCHIVE)
 
 
+def config_recorder(org: Organization) -> str:
+    """Who records AWS Config: "lzgen" (the default) or "external"."""
+    settings = org.blueprint.services.config
+    return settings.recorder if settings is not None else "lzgen"
+
+
+def needs_config_recording(org: Organization) -> bool:
+    """Whether something of the blueprint needs a Config recorder in the accounts: Config
+    rules (MFA detection) or the Config service itself."""
+    return org.blueprint.alerts.mfa_detection.enabled or org.blueprint.services.config is not None
+
+
+def config_bucket_account(org: Organization) -> str:
+    """The account whose bucket lzgen-made recorders deliver to: the organization trail's
+    log-archive account, or "" when there is none."""
+    ref = trail_account(org)
+    return ref.name if ref is not None and ref.name in org.accounts else ""
+
+
+def records_config(org: Organization) -> bool:
+    """Whether lzgen creates the configuration recorders and delivery channels."""
+    return (needs_config_recording(org) and config_recorder(org) == "lzgen"
+            and bool(config_bucket_account(org)))
+
+
+def config_rules_possible(org: Organization) -> bool:
+    """Whether Config rules have a recorder to run on: lzgen's, or one the blueprint says
+    another tool owns (assumed; deploy verifies it)."""
+    return records_config(org) or config_recorder(org) == "external"
+
+
 def configured_services(org: Organization) -> dict[str, ServiceSettings]:
     """The services the blueprint configures, in a fixed order."""
     services = org.blueprint.services

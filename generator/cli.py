@@ -182,7 +182,7 @@ def check(
 
     result = api.scorecard(blueprint)
     print(render_scorecard(result.card, fmt.value))
-    return ExitCode.OK if result.card.all_met else ExitCode.NOT_MET
+    return ExitCode.OK if result.card.passes else ExitCode.NOT_MET
 
 
 class DiffFormat(StrEnum):

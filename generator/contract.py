@@ -55,3 +55,10 @@ POLICY_TYPE_API: Final[dict[PolicyTypeName, str]] = {
     "network_security_director": "NETWORK_SECURITY_DIRECTOR_POLICY",
     "guardduty": "GUARDDUTY_POLICY",
 }
+# The roles lzgen's own machinery acts as in member accounts, where SCPs apply to them.
+# Service-managed StackSets deploy as stacksets-exec-* roles: the management account's
+# service-linked role may assume arn:aws:iam::*:role/stacksets-exec-*
+# (https://docs.aws.amazon.com/aws-managed-policy/latest/reference/CloudFormationStackSetsOrgAdminServiceRolePolicy.html).
+# EventBridge delivers root activity alerts as lzgen-root-activity-REGION (synth/alerts.py).
+STACKSETS_EXEC_ROLE = "stacksets-exec-*"
+ALERT_ROLE_PREFIX = "lzgen-root-activity-"

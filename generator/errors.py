@@ -17,7 +17,7 @@ class ExitCode(IntEnum):
     FINDINGS = 1  # checks or cfn-lint found errors; nothing written
     INPUT = 2  # the blueprint or the command line cannot be used
     AWS = 3  # a call to AWS failed, or a deploy precondition does not hold
-    NOT_MET = 4  # `check`: a recommendation is neither met nor excepted
+    NOT_MET = 4  # `check`: a recommendation is not configured (neither met, excepted nor assumed)
     CHANGES = 5  # `diff`, `drift`: changes found, none at or above --fail-on
     GATED = 6  # `diff`, `drift`: changes at or above --fail-on
     REFUSED = 7  # `deploy`: a destructive change without --allow-destructive, or not confirmed

@@ -111,6 +111,9 @@ def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict
         } for o in build.stackset_overrides],
         "api_steps": [_step_data(step) for step in build.api_steps],
     }
+    if build.preconditions:
+        manifest["preconditions"] = [{f.name: getattr(p, f.name) for f in fields(p)}
+                                     for p in build.preconditions]
     manifest["tokens"] = _tokens_used(manifest)
     return manifest
 

@@ -239,3 +239,12 @@ def test_alert_account_can_be_named(tmp_path: Path) -> None:
                                          .index("root-activity-topic")]["targets"] == (
         "account log-archive")
     assert "AccountLogArchiveId" in stack(result, "root-activity")["Parameters"]
+
+
+def test_rules_also_receive_read_only_management_events(west: Result) -> None:
+    # State ENABLED drops Describe/Get/List calls: root reading an account would go unseen.
+    every_state = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+    for name in ("root-activity", "root-activity-us-east-1", "root-activity-eu-central-1"):
+        assert rule(stack(west, name))["State"] == every_state
+    for region in ("us-east-1", "eu-west-1", "eu-central-1"):
+        assert member_rule_in(west, region)["State"] == every_state

@@ -33,6 +33,7 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> Result:
 def test_every_template_and_stackset_body_lints_without_errors(full: Result) -> None:
     # validate(lint=True) raises on any cfn-lint error; the bodies are linted as templates.
     assert {f for f in full.files if f.startswith("stacksets/")} == {
+        "stacksets/config-recorder.json", "stacksets/config-service-role.json",
         "stacksets/mfa-detection.json", "stacksets/root-activity.json",
         "stacksets/root-activity-topic.json", "stacksets/trail-bucket.json"}
     assert [f.render() for f in full.findings if f.rule.startswith("cfn-lint")] == []
@@ -107,7 +108,7 @@ def test_mfa_rules_reach_every_member_account_in_the_home_region_only(full: Resu
         "DeploymentTargets": {"OrganizationalUnitIds": [{"Ref": "RootId"}]},
         "Regions": ["us-east-1"]}]
     assert props["AutoDeployment"] == {"Enabled": True, "RetainStacksOnAccountRemoval": False}
-    assert "AWS Config must be recording" in stackset_body(full, "mfa-detection")["Description"]
+    assert "AWS Config recording by lzgen" in stackset_body(full, "mfa-detection")["Description"]
     entry = next(s for s in manifest(full)["stacks"] if s["name"] == "mfa-detection")
     assert entry["parameters"] == {"RootId": "{{lzgen:root-id}}"}
 
@@ -133,10 +134,11 @@ def test_trusted_access_comes_before_everything_that_needs_it(full: Result) -> N
     assert trusted == ["cloudtrail.amazonaws.com", "config.amazonaws.com",
                        "config-multiaccountsetup.amazonaws.com", "guardduty.amazonaws.com",
                        "securityhub.amazonaws.com", "access-analyzer.amazonaws.com",
-                       "iam.amazonaws.com"]
+                       "compute-optimizer.amazonaws.com", "iam.amazonaws.com"]
     last_trusted = max(i for i, c in enumerate(calls) if c[1] == "EnableAWSServiceAccess")
     for index, (service, action, _) in enumerate(calls):
         if action in ("EnableOrganizationAdminAccount", "RegisterDelegatedAdministrator",
+                      "UpdateEnrollmentStatus",
                       "RegisterOrganizationDelegatedAdmin", "EnableOrganizationsRootSessions",
                       "EnableOrganizationsRootCredentialsManagement"):
             assert index > last_trusted, (service, action)
@@ -215,7 +217,8 @@ def test_organization_trail_logs_everything_to_the_log_archive_bucket(full: Resu
         "Statement"]
     assert {s["Sid"] for s in statements} == {
         "TrailReadsAcl", "TrailWritesManagementLogs", "TrailWritesOrganizationLogs",
-        "OnlyEncryptedTransport"}
+        "OnlyEncryptedTransport", "AWSConfigBucketPermissionsCheck",
+        "AWSConfigBucketExistenceCheck", "AWSConfigBucketDelivery"}
 
 
 # --- billing --------------------------------------------------------------------------------
@@ -288,3 +291,20 @@ def test_docs_document_the_rules_tokens_and_stacks() -> None:
                        "`mfa-detection`", "`root-activity`", "`organization-trail`",
                        "`billing`", "`trail-bucket`", "`root-activity-topic`"):
         assert documented in docs, documented
+
+
+def test_the_billing_role_reads_compute_optimizer_so_every_account_is_enrolled(
+        full: Result) -> None:
+    enrol = [s for s in steps(full) if s["action"] == "UpdateEnrollmentStatus"]
+    assert [(s["service"], s["phase"], s["parameters"]) for s in enrol] == [
+        ("compute-optimizer", "after", {"status": "Active", "includeMemberAccounts": True})]
+    assert enrol[0]["check"]["action"] == "GetEnrollmentStatus"
+    trusted = [s["parameters"]["ServicePrincipal"] for s in steps(full)
+               if s["action"] == "EnableAWSServiceAccess"]
+    assert "compute-optimizer.amazonaws.com" in trusted
+
+
+def test_no_enrolment_without_the_billing_role(tmp_path: Path) -> None:
+    billing = {**baseline_blueprint()["billing"], "read_only_principals": []}
+    result = generate(tmp_path, baseline_blueprint(billing=billing))
+    assert not any("compute-optimizer" in json.dumps(s) for s in steps(result))

@@ -142,6 +142,13 @@ def test_rendering_is_deterministic_and_returns_fresh_documents(name: str) -> No
 
 EXEMPTABLE = sorted(name for name, builtin in BUILTINS.items()
                     if "exempt_role_arns" in builtin.params)
+STACKSETS = "arn:aws:iam::*:role/stacksets-exec-*"
+ALERTS = "arn:aws:iam::*:role/lzgen-root-activity-*"
+# lzgen's own roles each built-in spares, whatever the blueprint says (they would otherwise
+# stop the baseline's StackSets or alerts in the accounts the SCP applies to).
+MACHINERY: dict[str, list[str]] = {
+    "protect-security-services": [STACKSETS], "deny-outside-regions": [STACKSETS, ALERTS],
+    "protect-baseline-roles": [STACKSETS], "deny-all-except-break-glass": [STACKSETS, ALERTS]}
 
 
 @pytest.mark.parametrize("name", EXEMPTABLE)
@@ -150,9 +157,18 @@ def test_exempt_roles_are_spared_by_every_statement(name: str) -> None:
     document = render(name, {**MINIMAL_PARAMS.get(name, {}), "exempt_role_arns": arns})
     for statement in _statements(document):
         assert statement["Effect"] == "Deny"
-        assert statement["Condition"]["ArnNotLike"] == {"aws:PrincipalARN": sorted(arns)}
+        assert statement["Condition"]["ArnNotLike"] == {
+            "aws:PrincipalARN": sorted(arns) + MACHINERY.get(name, [])}
     without = render(name, MINIMAL_PARAMS.get(name, {}))
-    assert all("ArnNotLike" not in s.get("Condition", {}) for s in _statements(without))
+    for statement in _statements(without):
+        spared = statement.get("Condition", {}).get("ArnNotLike", {}).get("aws:PrincipalARN")
+        assert spared == MACHINERY.get(name)
+
+
+def test_lzgen_roles_listed_by_the_blueprint_are_spared_once() -> None:
+    (statement,) = _statements(render("protect-security-services",
+                                      {"exempt_role_arns": [STACKSETS]}))
+    assert statement["Condition"]["ArnNotLike"]["aws:PrincipalARN"] == [STACKSETS]
 
 
 # --- individual built-ins -------------------------------------------------------------------
@@ -206,7 +222,8 @@ def test_deny_outside_regions_keeps_global_services_usable() -> None:
     assert "ec2:*" not in not_actions
     assert "s3:*" not in not_actions
     assert statement["Condition"] == {
-        "StringNotEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}
+        "StringNotEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]},
+        "ArnNotLike": {"aws:PrincipalARN": [STACKSETS, ALERTS]},
     }
 
 
@@ -228,7 +245,8 @@ def test_deny_all_except_break_glass() -> None:
     (statement,) = _statements(render("deny-all-except-break-glass",
                                       {"break_glass_role_arns": [arn]}))
     assert (statement["Effect"], statement["Action"], statement["Resource"]) == ("Deny", "*", "*")
-    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalARN": [arn]}}
+    assert statement["Condition"] == {"ArnNotLike": {"aws:PrincipalARN": [arn, STACKSETS,
+                                                                          ALERTS]}}
 
 
 def test_ai_opt_out_is_locked_by_default() -> None:

@@ -75,8 +75,13 @@ def test_account_table_lists_every_account_with_its_test_dates(text: str) -> Non
     assert names == ["fx-management", "app", "log-archive", "network", "security-tooling"]
     for row in rows[1:]:
         assert "2026-01-05, 2026-04-05, 2026-07-05, 2026-10-05" in row
-        assert "2 devices: fido2 (primary), hardware_totp" in row
-    assert "| fx-management | management account | aws-management@fx.example |" in table
+    # Centralized root access covers member accounts only: the management account keeps its
+    # credentials and MFA devices, and is tested by signing in.
+    assert ("| fx-management | management account | aws-management@fx.example | password and "
+            "MFA | 2 devices: fido2 (primary), hardware_totp | sign-in |") in table
+    for row in rows[2:]:
+        assert "| none (centralized root access) | no MFA device (no credentials) | root " \
+               "session |" in row
 
 
 def test_dates_count_from_the_start_date_never_from_today(tmp_path: Path) -> None:
@@ -147,3 +152,45 @@ def test_runbook_is_byte_identical_across_runs() -> None:
     environment.cache_clear()
     assert runbook(BLUEPRINTS / "example.yaml") == first
     assert first.endswith("\n") and not first.endswith("\n\n")
+
+
+def test_centralized_accounts_test_the_root_session_and_the_recovery_path(text: str) -> None:
+    tests = section(text, "## Access tests")
+    sign_in = section(text, "### Sign-in test")
+    assert sign_in.strip().startswith("For fx-management:")
+    assert "each MFA device" in sign_in
+    sessions = section(text, "### Root session test (centralized root access)")
+    assert "under centralized root access: app, log-archive, network, security-tooling." in (
+        " ".join(sessions.split()))
+    for words in ("sts:AssumeRoot", "regional STS endpoint",
+                  "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials",
+                  "there must be none", "IAMDeleteRootUserCredentials", "AssumeRoot call"):
+        assert words in sessions
+    # No password or MFA sign-in is asked of accounts that have no credentials.
+    assert "password and each MFA device" not in sessions
+    recovery = section(text, "#### The recovery path")
+    assert "IAMCreateRootUserPassword" in recovery and "Forgot password" in recovery
+    assert "once a year" in tests
+
+
+def test_without_centralized_root_access_every_account_is_tested_by_signing_in(
+        tmp_path: Path) -> None:
+    source = (FIXTURES / "root-access.yaml").read_text()
+    blueprint = tmp_path / "plain.yaml"
+    blueprint.write_text(source.replace(
+        "  escalation: Security on-call, +14155550100",
+        "  escalation: Security on-call, +14155550100\n  centralized: {credentials_management: "
+        "false, root_sessions: false}"))
+    plain = runbook(blueprint)
+    assert "### Root session test" not in plain and "sts:AssumeRoot" not in plain
+    assert section(plain, "### Sign-in test").strip().startswith(
+        "For fx-management, app, log-archive, network, security-tooling:")
+    assert "none (centralized root access)" not in plain
+
+
+def test_the_billing_switch_only_the_root_user_can_turn_on_is_in_the_runbook() -> None:
+    text = runbook(BLUEPRINTS / "example.yaml")
+    billing = section(text, "## Billing access for IAM roles")
+    assert "IAM user and role access to billing information" in billing
+    assert "Activate IAM Access" in billing and "acme-management" in billing
+    assert "## Billing access" not in runbook(FIXTURES / "root-access.yaml")

@@ -96,7 +96,18 @@ def _candidate_parameters(name: str, declared: dict[str, Any],
                       if a not in GLOBAL_SERVICE_ACTIONS]
         if values:
             params[param] = sorted(set(values))
-    return [params]
+    # The built-ins append lzgen's own roles to the exemptions; the blueprint may list them
+    # itself too (then the first candidate matches).
+    from generator.policies.documents import ALERT_ROLE_ARN, STACKSETS_EXEC_ARN
+
+    machinery = {ALERT_ROLE_ARN, STACKSETS_EXEC_ARN}
+    stripped = {k: [v for v in values if v not in machinery] if k in _EXEMPTIONS else values
+                for k, values in params.items()}
+    stripped = {k: v for k, v in stripped.items() if v}
+    return [params] if stripped == params else [params, stripped]
+
+
+_EXEMPTIONS = ("exempt_role_arns", "break_glass_role_arns")
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:

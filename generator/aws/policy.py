@@ -15,6 +15,7 @@ from typing import Any
 from generator.aws.manifest import StepPlan
 from generator.aws.templates import BUCKET_PREFIX, BUCKET_STACK, needs_upload
 from generator.jsonio import compact_json
+from generator.policies.actions import RESOURCE_ACTIONS
 
 STACK_ACTIONS = (
     "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
@@ -27,80 +28,6 @@ STACK_ACTIONS = (
 STACKSET_ACTIONS = (
     "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
 )
-# What CloudFormation calls for each resource type lzgen writes: the handler permissions of
-# the types' resource schemas. Accounts are retained, never closed: no CloseAccount.
-RESOURCE_ACTIONS: dict[str, tuple[str, ...]] = {
-    "AWS::Organizations::Account": (
-        "organizations:CreateAccount", "organizations:DescribeAccount",
-        "organizations:DescribeCreateAccountStatus", "organizations:ListAccounts",
-        "organizations:ListParents", "organizations:ListRoots",
-        "organizations:ListAccountsForParent",  # convergence reads accounts per parent
-        "organizations:ListTagsForResource", "organizations:MoveAccount",
-        "organizations:TagResource", "organizations:UntagResource"),
-    "AWS::Organizations::OrganizationalUnit": (
-        "organizations:CreateOrganizationalUnit", "organizations:DeleteOrganizationalUnit",
-        "organizations:DescribeOrganizationalUnit",
-        "organizations:ListOrganizationalUnitsForParent", "organizations:ListParents",
-        "organizations:ListTagsForResource", "organizations:TagResource",
-        "organizations:UntagResource", "organizations:UpdateOrganizationalUnit"),
-    "AWS::Organizations::Policy": (
-        "organizations:AttachPolicy", "organizations:CreatePolicy",
-        "organizations:DeletePolicy", "organizations:DescribePolicy",
-        "organizations:DetachPolicy", "organizations:ListPolicies",
-        "organizations:ListTagsForResource", "organizations:ListTargetsForPolicy",
-        "organizations:TagResource", "organizations:UntagResource",
-        "organizations:UpdatePolicy"),
-    "AWS::SSM::Parameter": (
-        "ssm:AddTagsToResource", "ssm:DeleteParameter", "ssm:GetParameters",
-        "ssm:ListTagsForResource", "ssm:PutParameter", "ssm:RemoveTagsFromResource"),
-    "AWS::CloudFormation::StackSet": (
-        "cloudformation:CreateStackInstances", "cloudformation:CreateStackSet",
-        "cloudformation:DeleteStackInstances", "cloudformation:DeleteStackSet",
-        "cloudformation:DescribeStackInstance", "cloudformation:DescribeStackSet",
-        "cloudformation:DescribeStackSetOperation", "cloudformation:GetTemplateSummary",
-        "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperationResults",
-        "cloudformation:TagResource", "cloudformation:UntagResource",
-        "cloudformation:UpdateStackInstances", "cloudformation:UpdateStackSet",
-        # Service-managed StackSets look up the organization and its trusted access.
-        "organizations:DescribeOrganization", "organizations:ListAWSServiceAccessForOrganization",
-        "organizations:ListDelegatedAdministrators"),
-    # The baseline's types, as cfn-lint 1.58's schemas list them: looking them up there would
-    # import cfn-lint (a second) on every `generate`, even with --no-lint.
-    "AWS::Budgets::Budget": (
-        "billing:GetBillingViewData", "budgets:ListTagsForResource", "budgets:ModifyBudget",
-        "budgets:TagResource", "budgets:UntagResource", "budgets:ViewBudget"),
-    "AWS::CE::AnomalyMonitor": (
-        "ce:CreateAnomalyMonitor", "ce:DeleteAnomalyMonitor", "ce:GetAnomalyMonitors",
-        "ce:ListTagsForResource", "ce:TagResource", "ce:UpdateAnomalyMonitor"),
-    "AWS::CE::AnomalySubscription": (
-        "ce:CreateAnomalySubscription", "ce:DeleteAnomalySubscription",
-        "ce:GetAnomalySubscriptions", "ce:ListTagsForResource", "ce:TagResource",
-        "ce:UpdateAnomalySubscription"),
-    "AWS::CloudTrail::Trail": (
-        "cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:DeleteTrail",
-        "cloudtrail:DescribeTrails", "cloudtrail:GetEventConfiguration",
-        "cloudtrail:GetEventSelectors", "cloudtrail:GetInsightSelectors", "cloudtrail:GetTrail",
-        "cloudtrail:GetTrailStatus", "cloudtrail:ListTags", "cloudtrail:PutEventConfiguration",
-        "cloudtrail:PutEventSelectors", "cloudtrail:PutInsightSelectors",
-        "cloudtrail:RemoveTags", "cloudtrail:StartLogging", "cloudtrail:StopLogging",
-        "cloudtrail:UpdateTrail", "iam:CreateServiceLinkedRole", "iam:GetRole",
-        "iam:PassRole", "organizations:DescribeOrganization",
-        "organizations:ListAWSServiceAccessForOrganization"),
-    "AWS::Config::ConfigRule": (
-        "config:DeleteConfigRule", "config:DescribeComplianceByConfigRule",
-        "config:DescribeConfigRules", "config:PutConfigRule"),
-    "AWS::Events::Rule": (
-        "events:DeleteRule", "events:DescribeRule", "events:ListTagsForResource",
-        "events:ListTargetsByRule", "events:PutRule", "events:PutTargets",
-        "events:RemoveTargets", "events:TagResource", "events:UntagResource", "iam:PassRole"),
-    "AWS::IAM::Role": (
-        "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole",
-        "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-        "iam:GetRole", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies",
-        "iam:ListRolePolicies", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
-        "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole",
-        "iam:UpdateRoleDescription"),
-}
 # lzgen's template bucket (aws/templates.py), for templates over the inline limit: what its
 # stack's two resources need (the handler permissions of AWS::S3::Bucket and
 # AWS::S3::BucketPolicy for the properties set), and writing and reading the templates

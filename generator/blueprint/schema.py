@@ -311,6 +311,15 @@ class ServiceSettings(Strict):
                                         description="Account that administers the service.")
 
 
+class ConfigSettings(ServiceSettings):
+    recorder: Literal["lzgen", "external"] = Field(
+        default="lzgen",
+        description="Who records AWS Config in every account and governed region: 'lzgen' "
+                    "creates a recorder and a delivery channel to the organization trail's "
+                    "log-archive bucket; 'external' means another tool (e.g. Control Tower) "
+                    "already records, and lzgen only verifies it.")
+
+
 class OrganizationTrail(Strict):
     enabled: bool = Field(default=True, description="Whether the organization trail is created.")
     name: str = Field(default="lzgen-organization-trail", description="Name of the trail.")
@@ -322,7 +331,7 @@ class Services(Strict):
     """Services enabled organization-wide, through each service's own API at deploy."""
 
     cloudtrail: ServiceSettings | None = Field(default=None, description="AWS CloudTrail.")
-    config: ServiceSettings | None = Field(default=None, description="AWS Config.")
+    config: ConfigSettings | None = Field(default=None, description="AWS Config.")
     guardduty: ServiceSettings | None = Field(default=None, description="Amazon GuardDuty.")
     securityhub: ServiceSettings | None = Field(default=None, description="AWS Security Hub.")
     access_analyzer: ServiceSettings | None = Field(default=None,

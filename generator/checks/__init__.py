@@ -9,6 +9,7 @@ from generator.checks import (  # noqa: F401
     exceptions,
     lifecycle,
     loading,
+    machinery,
     names,
     overrides,
     policies,

@@ -6,9 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from generator.baseline import account_refs, configured_services
+from generator.baseline import (
+    account_refs,
+    config_bucket_account,
+    config_recorder,
+    configured_services,
+    needs_config_recording,
+)
 from generator.checks.registry import Rule, rule
-from generator.findings import Finding, KeyPath
+from generator.findings import Finding, KeyPath, Severity
 from generator.model import Organization
 
 _SERVICES = ("https://docs.aws.amazon.com/organizations/latest/userguide/"
@@ -143,3 +149,32 @@ def trail_name(r: Rule, org: Organization) -> Iterable[Finding]:
                         f"'{name}' is not one CloudTrail accepts", "use 3 to 128 ASCII letters, "
                         "digits and . _ -, starting and ending with a letter or digit, with no "
                         "two of . _ - side by side (e.g. lzgen-organization-trail)")
+
+
+_CONFIG_RULES = "https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html"
+
+
+@rule("LZ315", "Config rules have a configuration recorder to run on", _CONFIG_RULES,
+      severity=Severity.WARNING, fixture="config-without-bucket.yaml")
+def config_recording(r: Rule, org: Organization) -> Iterable[Finding]:
+    """lzgen's recorders deliver to the organization trail's log-archive bucket; without that
+    bucket lzgen records nothing, and Config rules would fail to deploy, so none is written."""
+    if not needs_config_recording(org) or config_recorder(org) != "lzgen":
+        return
+    if config_bucket_account(org):
+        return
+    # Only where the blueprint asks for Config by name; otherwise the scorecard says it.
+    path: KeyPath
+    if org.blueprint.services.config is not None:
+        path = ("services", "config")
+    elif "mfa_detection" in org.blueprint.alerts.model_fields_set:
+        path = ("alerts", "mfa_detection")
+    else:
+        return
+    yield r.finding(org, path, "AWS Config rules need a configuration recorder in every "
+                    "account and region, and lzgen's recorders deliver to the organization "
+                    "trail's log-archive bucket, which this blueprint does not have: no Config "
+                    "rule (root MFA detection) is written",
+                    "add services.organization_trail (with a log-archive account), or set "
+                    "services.config.recorder: external if another tool (such as Control "
+                    "Tower) records Config, or set alerts.mfa_detection.enabled: false")

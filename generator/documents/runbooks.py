@@ -36,6 +36,11 @@ def mfa_summary(mfa: MfaPlan) -> str:
     return f"{mfa.devices_per_root_user} devices: {kinds}"
 
 
+SIGN_IN_TEST = "sign-in"
+ROOT_SESSION_TEST = "root session"
+NO_CREDENTIALS = "none (centralized root access)"
+
+
 @dataclass(frozen=True)
 class AccountRow:
     name: str
@@ -43,15 +48,24 @@ class AccountRow:
     place: str
     mfa: str
     tests: str
+    test: str = SIGN_IN_TEST  # what the access test exercises
+    credentials: str = "password and MFA"
 
 
-def account_rows(org: Organization, plan: RootAccess) -> list[AccountRow]:
+def account_rows(org: Organization, plan: RootAccess, centralized: bool = False
+                 ) -> list[AccountRow]:
+    """One row per account. With centralized root credentials management, member accounts
+    keep no root credentials: their test is a root session, not a sign-in. The management
+    account always keeps its own (centralized root access covers member accounts only)."""
     tests = ", ".join(d.isoformat() for d in access_test_dates(plan))
     mfa = mfa_summary(plan.mfa)
     management = org.blueprint.organization.management_account
     rows = [AccountRow(management.name, management.email, "management account", mfa, tests)]
-    rows += [AccountRow(name, account.email, "root" if account.ou == ROOT else account.ou, mfa,
-                        tests) for name, account in org.accounts.items()]
+    member = ({"mfa": "no MFA device (no credentials)", "test": ROOT_SESSION_TEST,
+               "credentials": NO_CREDENTIALS} if centralized else {"mfa": mfa})
+    rows += [AccountRow(name=name, email=account.email,
+                        place="root" if account.ou == ROOT else account.ou, tests=tests,
+                        **member) for name, account in org.accounts.items()]
     return rows
 
 
@@ -69,13 +83,22 @@ def _context(org: Organization, build: Build, plan: RootAccess) -> dict[str, Any
     settings = org.blueprint.organization
     root_alerts = org.blueprint.alerts.root_activity
     alert_email = root_alerts.email if root_alerts and root_alerts.enabled else ""
+    credentials_managed = bool(evidence.steps(build, "iam",
+                                              "EnableOrganizationsRootCredentialsManagement"))
+    sessions = bool(evidence.steps(build, "iam", "EnableOrganizationsRootSessions"))
+    rows = account_rows(org, plan, centralized=credentials_managed)
     return {
         "org": settings.name,
         "domain": settings.email_domain,
         "plan": plan,
         "battery_primary": plan.mfa.primary.uses_battery,
         "battery_types": sorted(t.value for t in plan.mfa.device_types if t.uses_battery),
-        "accounts": account_rows(org, plan),
+        "accounts": rows,
+        "signing_in": [r.name for r in rows if r.test == SIGN_IN_TEST],
+        "root_sessions": [r.name for r in rows if r.test == ROOT_SESSION_TEST],
+        "management": settings.management_account.name,
+        "home": settings.home_region,
+        "billing_role": bool(evidence.billing_read_only_roles(build)),
         "test_dates": [d.isoformat() for d in access_test_dates(plan)],
         "alert_email": alert_email,
         "alert_to": sorted({alert_email, *plan.alert_recipients} - {""}),
@@ -85,5 +108,5 @@ def _context(org: Organization, build: Build, plan: RootAccess) -> dict[str, Any
         "contact_steps": bool(evidence.steps(build, "account", "PutContactInformation")),
         "account_access": bool(evidence.steps(build, "organizations", "EnableAWSServiceAccess",
                                               ServicePrincipal=ACCOUNT_PRINCIPAL)),
-        "centralized": bool(evidence.steps(build, "iam", "EnableOrganizationsRootSessions")),
+        "centralized": sessions,
     }

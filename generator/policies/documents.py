@@ -7,12 +7,18 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from generator.contract import ALERT_ROLE_PREFIX, STACKSETS_EXEC_ROLE
 from generator.policies.grammar import CHILD_CONTROL, SCP_VERSION
 from generator.policies.params import ResolvedParams
 
 Document = dict[str, Any]
 
 ROOT_USER_ARN: Final = "arn:aws:iam::*:root"
+
+# lzgen's own machinery in member accounts (contract.py): the built-ins that would stop it
+# exempt it, or the baseline's StackSets and alerts fail where the SCP applies.
+STACKSETS_EXEC_ARN: Final = f"arn:aws:iam::*:role/{STACKSETS_EXEC_ROLE}"
+ALERT_ROLE_ARN: Final = f"arn:aws:iam::*:role/{ALERT_ROLE_PREFIX}*"
 
 # Actions left out of the region deny. Calls to global services are signed for (and so
 # reported in) us-east-1 or another fixed region, so denying by aws:RequestedRegion would
@@ -167,17 +173,19 @@ def _statement(sid: str, effect: str, actions: list[str] | str, *,
     return statement
 
 
-def _exemption(role_arns: list[str]) -> Document:
-    """Condition that spares the given principals; empty when there is nobody to spare."""
-    if not role_arns:
+def _exemption(role_arns: list[str], machinery: tuple[str, ...] = ()) -> Document:
+    """Condition that spares the given principals, then lzgen's `machinery` roles (each once);
+    empty when there is nobody to spare."""
+    spared = list(dict.fromkeys([*role_arns, *machinery]))
+    if not spared:
         return {}
-    return {"ArnNotLike": {"aws:PrincipalARN": list(role_arns)}}
+    return {"ArnNotLike": {"aws:PrincipalARN": spared}}
 
 
 def _deny(sid: str, actions: list[str] | str, params: ResolvedParams, *,
-          resources: list[str] | str = "*") -> Document:
+          resources: list[str] | str = "*", machinery: tuple[str, ...] = ()) -> Document:
     return _statement(sid, "Deny", actions, resources=resources,
-                      condition=_exemption(params.strings("exempt_role_arns")))
+                      condition=_exemption(params.strings("exempt_role_arns"), machinery))
 
 
 # --- built-in documents ---------------------------------------------------------------------
@@ -204,7 +212,9 @@ def protect_security_services(params: ResolvedParams) -> Document:
     # One statement rather than one per service: the exemption list would otherwise be
     # repeated in each, and it is what makes the document grow.
     actions = sorted({action for group in SECURITY_SERVICE_ACTIONS.values() for action in group})
-    return _scp(_deny("ProtectSecurityServices", actions, params))
+    # The StackSets create and update the baseline's Config recorders and rules.
+    return _scp(_deny("ProtectSecurityServices", actions, params,
+                      machinery=(STACKSETS_EXEC_ARN,)))
 
 
 def deny_outside_regions(params: ResolvedParams) -> Document:
@@ -212,7 +222,10 @@ def deny_outside_regions(params: ResolvedParams) -> Document:
     exempt_actions = sorted(set(GLOBAL_SERVICE_ACTIONS) | set(extra_actions))
     regions = params.strings("allowed_regions")
     condition: Document = {"StringNotEquals": {"aws:RequestedRegion": regions}}
-    condition |= _exemption(params.strings("exempt_role_arns"))
+    # Root console sign-ins are recorded in us-east-1 only, so the baseline's alert rules run
+    # there (and forward home) even when us-east-1 is not an allowed region.
+    condition |= _exemption(params.strings("exempt_role_arns"),
+                            (STACKSETS_EXEC_ARN, ALERT_ROLE_ARN))
     return _scp(_statement("DenyOutsideAllowedRegions", "Deny", exempt_actions, not_action=True,
                            condition=condition))
 
@@ -220,11 +233,14 @@ def deny_outside_regions(params: ResolvedParams) -> Document:
 def protect_baseline_roles(params: ResolvedParams) -> Document:
     role_arns = [f"arn:aws:iam::*:role/{name}" for name in params.strings("role_names")]
     return _scp(_deny("ProtectBaselineRoles", list(ROLE_CHANGE_ACTIONS), params,
-                      resources=role_arns))
+                      resources=role_arns, machinery=(STACKSETS_EXEC_ARN,)))
 
 
 def deny_all_except_break_glass(params: ResolvedParams) -> Document:
-    condition = _exemption(params.strings("break_glass_role_arns"))
+    # A suspended account still gets the baseline's StackSet instances (or every StackSet
+    # operation fails at 0% failure tolerance) and still reports root activity.
+    condition = _exemption(params.strings("break_glass_role_arns"),
+                           (STACKSETS_EXEC_ARN, ALERT_ROLE_ARN))
     return _scp(_statement("DenyAllExceptBreakGlass", "Deny", "*", condition=condition))
 
 

@@ -135,14 +135,15 @@ _BUILTIN_LIST: Final = (
         "protect-security-services", "scp",
         "Nobody but the exempt roles can stop, delete or weaken CloudTrail trails, Config "
         "recorders, rules and delivery channels, GuardDuty, Security Hub or IAM Access "
-        "Analyzer.",
+        "Analyzer (lzgen's StackSet role stays exempt: it manages the baseline's Config).",
         f"{_SAMPLES}/Deny-changes-to-security-services",
         documents.protect_security_services,
         _exempt_param(),
     ),
     _builtin(
         "deny-outside-regions", "scp",
-        "Deny regional actions outside the allowed regions; global services stay usable.",
+        "Deny regional actions outside the allowed regions; global services stay usable, and "
+        "so do lzgen's StackSet and alert roles (root sign-ins are recorded in us-east-1).",
         f"{_SAMPLES}/Region-controls",
         documents.deny_outside_regions,
         Param("allowed_regions", "string_list", True, None,
@@ -156,7 +157,7 @@ _BUILTIN_LIST: Final = (
     _builtin(
         "protect-baseline-roles", "scp",
         "The named IAM roles (in every account) cannot be changed or deleted except by the "
-        "exempt principals.",
+        "exempt principals and lzgen's StackSet role.",
         f"{_SAMPLES}/Privileged-access-controls",
         documents.protect_baseline_roles,
         Param("role_names", "string_list", True, None,
@@ -166,7 +167,8 @@ _BUILTIN_LIST: Final = (
     ),
     _builtin(
         "deny-all-except-break-glass", "scp",
-        "Deny everything to everyone but the break-glass roles (for a Suspended OU).",
+        "Deny everything to everyone but the break-glass roles and lzgen's StackSet and alert "
+        "roles (for a Suspended OU).",
         "https://docs.aws.amazon.com/whitepapers/latest/organizing-your-aws-environment/"
         "suspended-ou.html",
         documents.deny_all_except_break_glass,

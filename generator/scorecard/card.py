@@ -21,6 +21,7 @@ from generator.findings import Finding
 from generator.jsonio import compact_json
 from generator.model import ROOT, Organization, pascal
 from generator.synth import evidence
+from generator.synth.config import EXTERNAL_RECORDER
 from generator.synth.contacts import ACCOUNT_PRINCIPAL
 from generator.synth.steps import STACKSETS_PRINCIPAL
 from generator.synth.types import ApiStep, Build
@@ -31,12 +32,15 @@ class Status(StrEnum):
     ENFORCED = "enforced"  # a check refuses or flags blueprints that do not follow it
     DOCUMENTED = "documented"  # a runbook section, filled from the blueprint, tells people how
     NOT_AUTOMATABLE = "not automatable"  # only people can do it; the runbook says how
+    # The build does it, but it takes effect only if something lzgen cannot see offline holds;
+    # the evidence says what to verify (deploy's preflight checks what it can).
+    ASSUMED = "assumed"
     NOT_CONFIGURED = "not configured"  # the blueprint or the build lacks it
     EXCEPTED = "excepted"  # deliberately not followed, with a reason in the blueprint
 
     @property
     def met(self) -> bool:
-        return self is not Status.NOT_CONFIGURED
+        return self not in (Status.NOT_CONFIGURED, Status.ASSUMED)
 
 
 @dataclass(frozen=True)
@@ -60,8 +64,13 @@ class Scorecard:
         return sum(1 for r in self.rows if r.met)
 
     @property
+    def assumed(self) -> int:
+        return sum(1 for r in self.rows if r.status is Status.ASSUMED)
+
+    @property
     def not_met(self) -> int:
-        return len(self.rows) - self.met
+        """Rows neither met nor assumed: what the blueprint or the build lacks."""
+        return len(self.rows) - self.met - self.assumed
 
     @property
     def excepted(self) -> int:
@@ -69,6 +78,13 @@ class Scorecard:
 
     @property
     def all_met(self) -> bool:
+        return self.not_met == 0 and self.assumed == 0
+
+    @property
+    def passes(self) -> bool:
+        """What `lzgen check`'s exit code follows: nothing is missing. Assumed rows pass, as
+        their preconditions can only be verified against the live organization (deploy's
+        preflight, or by hand as their evidence says); they are listed, never hidden."""
         return self.not_met == 0
 
 
@@ -138,6 +154,9 @@ def _resources(found: Sequence[evidence.Resource], missing: str) -> Outcome:
 
 
 def _root_activity_alert(facts: _Facts) -> Outcome:
+    blocked = [p for p in facts.fired(["LZ316"]) if "root-activity" in p]
+    if blocked:
+        return Status.NOT_CONFIGURED, blocked
     rules = evidence.root_activity_rules(facts.build)
     trails = evidence.trails(facts.build)
     missing = ([] if rules else ["no AWS::Events::Rule matching the root user's events "
@@ -145,17 +164,45 @@ def _root_activity_alert(facts: _Facts) -> Outcome:
     missing += [] if trails else ["no AWS::CloudTrail::Trail in the build to feed the rule"]
     if missing:
         return Status.NOT_CONFIGURED, missing
-    return Status.GENERATED, [str(r) for r in rules + trails]
+    return Status.GENERATED, [str(r) for r in rules + trails] + [
+        "check LZ316 passes: the SCPs let the alert rules deploy and deliver"]
+
+
+def _assumed(outcome: Outcome, *verify: str) -> Outcome:
+    """A generated outcome whose effect depends on `verify` (what to check by hand)."""
+    status, found = outcome
+    if status is not Status.GENERATED:
+        return outcome
+    return Status.ASSUMED, [*found, *(f"verify: {v}" for v in verify)]
 
 
 def _alert_by_email(facts: _Facts) -> Outcome:
-    return _resources(evidence.email_subscriptions(facts.build),
-                      "no SNS email subscription in the build")
+    # SNS sends nothing to an email address until its owner confirms the subscription.
+    return _assumed(_resources(evidence.email_subscriptions(facts.build),
+                               "no SNS email subscription in the build"),
+                    "every recipient confirmed the subscription email (aws sns "
+                    "list-subscriptions-by-topic shows no PendingConfirmation)")
 
 
 def _root_mfa_detection(facts: _Facts) -> Outcome:
-    return _resources(evidence.root_mfa_rules(facts.build),
-                      "no AWS Config rule ROOT_ACCOUNT_MFA_ENABLED in the build")
+    problems = facts.fired(["LZ315", "LZ316"])
+    problems = [p for p in problems if p.startswith("LZ315") or "mfa-detection" in p
+                or "config-" in p]
+    if problems:
+        return Status.NOT_CONFIGURED, problems
+    outcome = _resources(evidence.root_mfa_rules(facts.build),
+                         "no AWS Config rule ROOT_ACCOUNT_MFA_ENABLED in the build: the rules "
+                         "need a configuration recorder, which lzgen makes only with the "
+                         "organization trail's log-archive bucket (services.organization_trail)"
+                         ", or set services.config.recorder: external")
+    verify = [f"{p.what}: {p.verify}" for p in facts.build.preconditions
+              if p.id == EXTERNAL_RECORDER]
+    if not verify:
+        verify = ["after the first deploy, AWS Config delivers to the log-archive bucket in "
+                  "every account and region (aws configservice "
+                  "describe-delivery-channel-status: lastStatus SUCCESS); the bucket admits "
+                  "Config by aws:SourceOrgID, which AWS's Config page does not list"]
+    return _assumed(outcome, *verify)
 
 
 def _contact_phone(facts: _Facts) -> Outcome:
@@ -284,8 +331,11 @@ def _account_management(facts: _Facts) -> Outcome:
 
 
 def _billing_role(facts: _Facts) -> Outcome:
-    return _resources(evidence.billing_read_only_roles(facts.build),
-                      "no AWS::IAM::Role with AWSBillingReadOnlyAccess in the build")
+    # IAM roles see billing only after the root user turns on IAM access to billing.
+    return _assumed(_resources(evidence.billing_read_only_roles(facts.build),
+                               "no AWS::IAM::Role with AWSBillingReadOnlyAccess in the build"),
+                    "the management account's root user activated \"IAM user and role access "
+                    "to billing information\" (runbook: Billing access for IAM roles)")
 
 
 def _cost_tracking(facts: _Facts) -> Outcome:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.scorecard.card import Scorecard
+from generator.scorecard.card import Scorecard, Status
 
 
 def summary(card: Scorecard) -> str:
     text = f"{card.met} of {len(card.rows)} recommendations met"
     if card.excepted:
         text += f" ({card.excepted} by accepted exception)"
+    if card.assumed:
+        text += f", {card.assumed} assumed (verify by hand)"
     if card.not_met:
         text += f", {card.not_met} not met"
     return text
@@ -25,7 +27,7 @@ def as_text(card: Scorecard) -> str:
         if rec.heading_id != heading:
             heading = rec.heading_id
             lines += ["", f"{heading}  {rec.heading}"]
-        mark = "ok " if row.met else "NO "
+        mark = "ok " if row.met else "?? " if row.status is Status.ASSUMED else "NO "
         lines.append(f"  {mark}{rec.id:<10} {row.status.value:<16} {rec.title}")
         lines += [f"{'':>32}{item}" for item in row.evidence]
     return "\n".join(lines)
@@ -41,7 +43,7 @@ def as_dict(card: Scorecard) -> dict[str, Any]:
     return {
         "organization": card.organization,
         "summary": {"total": len(card.rows), "met": card.met, "not_met": card.not_met,
-                    "excepted": card.excepted},
+                    "assumed": card.assumed, "excepted": card.excepted},
         "recommendations": [{
             "id": row.recommendation.id, "heading": row.recommendation.heading,
             "title": row.recommendation.title, "status": row.status.value, "met": row.met,

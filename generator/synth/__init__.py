@@ -16,7 +16,8 @@ __all__ = ["ROOT_ID", "ApiStep", "Build", "Stack", "StackSetBody", "build"]
 def _builders() -> list[Builder]:
     from generator.synth.accounts import build_account_steps
     from generator.synth.alerts import build_root_activity_alerts
-    from generator.synth.billing import build_billing
+    from generator.synth.billing import build_billing, build_compute_optimizer
+    from generator.synth.config import build_config_recording
     from generator.synth.contacts import build_contacts
     from generator.synth.mfa import build_mfa_detection
     from generator.synth.organization import build_organization
@@ -25,9 +26,10 @@ def _builders() -> list[Builder]:
     from generator.synth.steps import build_api_steps
 
     # build_api_steps looks at the StackSets the builders before it made.
-    return [build_organization, build_mfa_detection, build_root_activity_alerts,
-            build_organization_trail, build_billing, build_api_steps, build_service_steps,
-            build_orgwide_steps, build_contacts, build_account_steps]
+    return [build_organization, build_config_recording, build_mfa_detection,
+            build_root_activity_alerts, build_organization_trail, build_billing,
+            build_api_steps, build_service_steps, build_orgwide_steps, build_compute_optimizer,
+            build_contacts, build_account_steps]
 
 
 def build(org: Organization) -> Build:

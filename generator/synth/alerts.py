@@ -104,7 +104,8 @@ def build_root_activity_alerts(org: Organization, build: Build) -> None:
         org, build, (STACK, template), TOPIC_STACKSET, _topic_body(org),
         targets=only_account(org, template, ref.name), regions=[home],
         description="The SNS topic that emails root activity alerts",
-        who=f"account {ref.name}", parameters={"OrganizationId": organization_id(template)})
+        who=f"account {ref.name}", parameters={"OrganizationId": organization_id(template)},
+        account=ref.name)
     add_stackset(
         org, build, (STACK, template), MEMBER_STACKSET, _member_body(org),
         targets=every_member_account(template), regions=regions,
@@ -238,8 +239,14 @@ def _home_bus_target(home: str) -> Target:
                   RoleArn=GetAtt("RootActivityRole", "Arn"))
 
 
+# A rule in state ENABLED does not receive read-only management events (Describe*, Get*,
+# List*) from CloudTrail; this state does, so root reading an account is alerted too:
+# https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event-cloudtrail-management.html
+RULE_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+
+
 def _rule(pattern: dict[str, Any], target: Any) -> Rule:
-    return Rule("RootActivityRule", Name=RULE_NAME, State="ENABLED", EventPattern=pattern,
+    return Rule("RootActivityRule", Name=RULE_NAME, State=RULE_STATE, EventPattern=pattern,
                 Description="Root sign-ins and root API calls (lzgen)", Targets=[target])
 
 

@@ -23,7 +23,7 @@ from troposphere.iam import Policy, Role
 from generator.model import Organization, pascal
 from generator.synth.organization import new_template
 from generator.synth.stacksets import NAMED_IAM, after_organization
-from generator.synth.types import OWN_ANOMALY_MONITOR, Build, Stack, anomaly_monitor
+from generator.synth.types import OWN_ANOMALY_MONITOR, ApiStep, Build, Stack, anomaly_monitor
 
 STACK = "billing"
 ROLE_NAME = "lzgen-billing-read-only"
@@ -31,6 +31,7 @@ ROLE_NAME = "lzgen-billing-read-only"
 MANAGED_POLICIES = ("AWSBillingReadOnlyAccess", "ComputeOptimizerReadOnlyAccess")
 EXISTING_MONITOR = "ExistingAnomalyMonitorArn"
 CREATE_MONITOR = "CreateAnomalyMonitor"
+COMPUTE_OPTIMIZER_PRINCIPAL = "compute-optimizer.amazonaws.com"
 STORAGE_LENS_READ = ("s3:GetStorageLensConfiguration", "s3:GetStorageLensDashboard",
                      "s3:ListStorageLensConfigurations")
 
@@ -121,3 +122,34 @@ def _add_anomaly_detection(template: Template, threshold: float, emails: list[st
         ThresholdExpression=expression,
         Subscribers=[AnomalySubscriber(Type="EMAIL", Address=e) for e in sorted(set(emails))]))
 
+
+
+def build_compute_optimizer(org: Organization, build: Build) -> None:
+    if org.blueprint.billing.read_only_principals:
+        build.api_steps.extend(compute_optimizer_steps())
+
+
+def compute_optimizer_steps() -> list[ApiStep]:
+    """The read-only role reads Compute Optimizer's recommendations, which exist only for
+    accounts enrolled in it: the management account enrols itself and every member account
+    (UpdateEnrollmentStatus with includeMemberAccounts,
+    https://docs.aws.amazon.com/compute-optimizer/latest/APIReference/API_UpdateEnrollmentStatus.html),
+    which needs trusted access for Compute Optimizer in the organization
+    (https://docs.aws.amazon.com/compute-optimizer/latest/ug/security-iam.html)."""
+    return [
+        ApiStep("prepare", "organizations", "EnableAWSServiceAccess",
+                {"ServicePrincipal": COMPUTE_OPTIMIZER_PRINCIPAL},
+                "Compute Optimizer enrols member accounts only with trusted access",
+                check={"service": "organizations",
+                       "action": "ListAWSServiceAccessForOrganization", "parameters": {},
+                       "path": "EnabledServicePrincipals[].ServicePrincipal",
+                       "contains": COMPUTE_OPTIMIZER_PRINCIPAL}),
+        ApiStep("after", "compute-optimizer", "UpdateEnrollmentStatus",
+                {"status": "Active", "includeMemberAccounts": True},
+                "the billing read-only role reads Compute Optimizer recommendations, which "
+                "exist only for enrolled accounts",
+                check={"service": "compute-optimizer", "action": "GetEnrollmentStatus",
+                       "parameters": {},
+                       "path": "status == 'Active' && memberAccountsEnrolled",
+                       "contains": True}),
+    ]

@@ -4,11 +4,12 @@ Member accounts get the rules through a service-managed StackSet targeting the r
 accounts included); the management account, which StackSets never reach, through the stack
 that owns the StackSet. Both run in the home region only: the root user is global.
 
-A Config rule needs a configuration recorder in its account and region. lzgen does not create
-one: an account and region hold one customer-managed recorder, which Control Tower or an
-existing Config rollout usually owns already, and a recorder needs a delivery channel and
-storage that belong to that rollout. Deploying these rules where Config is not recording
-fails, so the template descriptions and the README state the prerequisite.
+A Config rule needs a configuration recorder in its account and region: PutConfigRule fails
+with NoAvailableConfigurationRecorderException otherwise
+(https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigRule.html). Where lzgen
+owns Config (config.py), these stacks come after its recorders; where another tool owns it
+(`services.config.recorder: external`), deploy verifies the recorders first. With neither (no
+log-archive bucket to deliver to), no rule is written and check LZ315 says why.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from __future__ import annotations
 from troposphere import Template
 from troposphere.config import ConfigRule, Source
 
-from generator.baseline import wants_hardware_mfa_rule
+from generator.baseline import config_rules_possible, records_config, wants_hardware_mfa_rule
 from generator.model import Organization
+from generator.synth.config import STACK as CONFIG_STACK
 from generator.synth.organization import new_template
 from generator.synth.stacksets import (
     add_stackset,
@@ -29,6 +31,7 @@ from generator.synth.types import Build, Stack
 
 STACK = "mfa-detection"
 PREREQUISITE = "AWS Config must be recording in the account and home region"
+RECORDED_BY_LZGEN = "AWS Config recording by lzgen (stack config-recorder)"
 RULES = {
     "RootAccountMfaEnabled": ("ROOT_ACCOUNT_MFA_ENABLED", "root-account-mfa-enabled",
                               "The root user signs in with MFA"),
@@ -39,23 +42,27 @@ RULES = {
 
 
 def build_mfa_detection(org: Organization, build: Build) -> None:
-    if not org.blueprint.alerts.mfa_detection.enabled:
+    if not org.blueprint.alerts.mfa_detection.enabled or not config_rules_possible(org):
         return
+    after = after_organization(build)
+    prerequisite = PREREQUISITE
+    if records_config(org):
+        after, prerequisite = [*after, CONFIG_STACK], RECORDED_BY_LZGEN
     names = ["RootAccountMfaEnabled"]
     if wants_hardware_mfa_rule(org):
         names.append("RootAccountHardwareMfaEnabled")
     what = "Config rules that flag a root user without MFA"
     template = new_template(f"{what}, in the management account and (StackSet) every member "
-                            f"account. Prerequisite: {PREREQUISITE}")
+                            f"account. Prerequisite: {prerequisite}")
     _add_rules(template, names)
-    body = new_template(f"{what} (lzgen StackSet). Prerequisite: {PREREQUISITE}")
+    body = new_template(f"{what} (lzgen StackSet). Prerequisite: {prerequisite}")
     _add_rules(body, names)
     home = org.blueprint.organization.home_region
     add_stackset(org, build, (STACK, template), STACK, body,
                  targets=every_member_account(template), regions=[home],
                  description=f"{what}; needs Config recording", who="every member account")
     build.stacks.append(Stack(STACK, template.to_dict(), "Root MFA detection (Config rules)",
-                              after_organization(build), deploy_parameters(template), home))
+                              after, deploy_parameters(template), home))
 
 
 def _add_rules(template: Template, names: list[str]) -> None:

@@ -31,6 +31,7 @@ from generator.baseline import (
     SERVICE_PRINCIPALS,
     configured_services,
     delegated_admins,
+    records_config,
     trail_account,
 )
 from generator.model import Organization
@@ -70,7 +71,8 @@ def build_organization_trail(org: Organization, build: Build) -> None:
         targets=only_account(org, template, ref.name), regions=[home],
         description="The bucket of the organization trail", who=f"account {ref.name}",
         parameters={"OrganizationId": organization_id(template),
-                    "ManagementAccountId": Ref("AWS::AccountId")})
+                    "ManagementAccountId": Ref("AWS::AccountId")},
+        account=ref.name)
     template.add_resource(Trail(
         "OrganizationTrail",
         DependsOn=[bucket_set],
@@ -129,6 +131,7 @@ def _bucket_body(org: Organization, trail_name: str) -> Template:
              "Action": "s3:PutObject", "Condition": writes,
              "Resource": Sub("arn:${AWS::Partition}:s3:::${TrailBucket}/AWSLogs/${OrgId}/*",
                              OrgId=org_id)},
+            *(_config_statements(arn, org_id) if records_config(org) else []),
             {"Sid": "OnlyEncryptedTransport", "Effect": "Deny", "Principal": "*",
              "Action": "s3:*", "Resource": [arn, Sub("arn:${AWS::Partition}:s3:::"
                                                      "${TrailBucket}/*")],
@@ -136,6 +139,28 @@ def _bucket_body(org: Organization, trail_name: str) -> Template:
         ],
     }))
     return body
+
+
+def _config_statements(bucket_arn: Sub, org_id: Any) -> list[dict[str, Any]]:
+    """What AWS Config needs to deliver to the bucket from every account of the organization:
+    the three statements of "Permissions for the Amazon S3 bucket for the AWS Config delivery
+    channel" (https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html).
+    The recorders use the service-linked role, so Config writes as its service principal.
+    AWS's page limits each statement to one source account (AWS:SourceAccount); lzgen limits
+    them to the organization (aws:SourceOrgID), so that accounts added later deliver too."""
+    config = {"Service": "config.amazonaws.com"}
+    from_org = {"StringEquals": {"aws:SourceOrgID": org_id}}
+    return [
+        {"Sid": "AWSConfigBucketPermissionsCheck", "Effect": "Allow", "Principal": config,
+         "Action": "s3:GetBucketAcl", "Resource": bucket_arn, "Condition": from_org},
+        {"Sid": "AWSConfigBucketExistenceCheck", "Effect": "Allow", "Principal": config,
+         "Action": "s3:ListBucket", "Resource": bucket_arn, "Condition": from_org},
+        {"Sid": "AWSConfigBucketDelivery", "Effect": "Allow", "Principal": config,
+         "Action": "s3:PutObject",
+         "Resource": Sub("arn:${AWS::Partition}:s3:::${TrailBucket}/AWSLogs/*/Config/*"),
+         "Condition": {"StringEquals": {"aws:SourceOrgID": org_id,
+                                        "s3:x-amz-acl": "bucket-owner-full-control"}}},
+    ]
 
 
 # --- API steps ------------------------------------------------------------------------------

@@ -92,8 +92,10 @@ def only_account(org: Organization, template: Template, name: str) -> Deployment
 def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], name: str,
                  body: Template, *, targets: DeploymentTargets, regions: list[str],
                  description: str, who: str, parameters: dict[str, Any] | None = None,
-                 depends_on: list[str] | None = None, iam: bool = False) -> str:
+                 depends_on: list[str] | None = None, iam: bool = False,
+                 account: str = "") -> str:
     """Add StackSet `name` to the owner (stack name, template); return its logical ID.
+    `account`: the one blueprint account `targets` names, if it names one.
 
     Auto-deployment is on when the StackSet targets the whole organization (new accounts get
     an instance) and off when it targets one account: auto-deployment works per OU, so it
@@ -130,5 +132,6 @@ def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], n
     if depends_on:
         resource.DependsOn = depends_on
     template.add_resource(resource)
-    build.stacksets.append(StackSetBody(name, stack, logical_id, body_dict, regions, who))
+    build.stacksets.append(StackSetBody(name, stack, logical_id, body_dict, regions, who,
+                                        account))
     return logical_id

@@ -63,6 +63,7 @@ class StackSetBody:
     template: dict[str, Any]
     regions: list[str] = field(default_factory=list)
     targets: str = ""  # who gets an instance, in words: "every member account", ...
+    account: str = ""  # the one blueprint account it targets; "" for every member account
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,19 @@ class ApiStep:
     # How to tell that the step is already in place: a read-only call ("service", "action",
     # "parameters") and a JMESPath "path" into its response that must "contain" a value, or
     # must not ("absent"); {"idempotent": True} when repeating the call is harmless.
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Precondition:
+    """Something the output relies on but does not create: deploy verifies it before changing
+    anything (`check`, in the form of ApiStep.check, run where `scope` says), and the
+    scorecard shows what depends on it as assumed."""
+
+    id: str
+    what: str  # what must be true, in words
+    verify: str  # how a person verifies it by hand
+    scope: str  # where: "management account", "every governed account and region", ...
     check: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,6 +112,7 @@ class Build:
     api_steps: list[ApiStep] = field(default_factory=list)
     stackset_overrides: list[StackSetOverride] = field(default_factory=list)
     layout: Assignment | None = None  # which organization stack holds what (synth/layout.py)
+    preconditions: list[Precondition] = field(default_factory=list)
 
     def stack(self, name: str) -> Stack:
         return next(s for s in self.stacks if s.name == name)

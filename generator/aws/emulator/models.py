@@ -34,6 +34,9 @@ Semantics follow the real resource types:
   ``OperationPreferences``, ``CallAs`` and ``ManagedExecution`` are accepted and ignored.
   Ref = StackSetId; GetAtt StackSetId.
 
+AWS Config's types (and the rule's recorder precondition) are in ``config.py``; the SCPs that
+restrict the StackSet role in member accounts in ``scp.py``.
+
 Organizations itself: any service with trusted access may get a delegated administrator (moto
 accepted only a few, not Config, CloudTrail or Security Hub).
 
@@ -87,7 +90,19 @@ from moto.utilities.utils import get_partition
 from generator.contract import POLICY_TYPE_API
 from generator.quotas import DEFAULTS, size_quota
 
-from . import accounts, costs, engine, imports, orgaccess, policy_types, security, services
+from . import (
+    accounts,
+    compute_optimizer,
+    config,
+    costs,
+    engine,
+    imports,
+    orgaccess,
+    policy_types,
+    scp,
+    security,
+    services,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -679,17 +694,32 @@ class StackSetResource(_Resource, CloudFormationModel):
                     stackset.instances.stack_instances.remove(instance)
                 else:
                     self.backend.delete_stack_instances(stackset.id, [key[0]], [key[1]])
-            elif self._redeploy(stackset, instance, desired.pop(key)):
-                touched.append(instance)
+            else:
+                parameters = desired.pop(key)
+                if instance.template != stackset.template:
+                    self._check_scps(stackset, *key)
+                if self._redeploy(stackset, instance, parameters):
+                    touched.append(instance)
         targets: dict[str, Any] | None = (
             {"OrganizationalUnitIds": []} if self._service_managed else None
         )
         for (account, region), parameters in desired.items():
+            self._check_scps(stackset, account, region)
             self.backend.create_stack_instances(
                 stackset.id, [account], [region], _parameter_list(parameters), targets
             )
             touched.append(stackset.instances.get_instance(account, region))
         _raise_for_failed(stackset, touched)
+
+    def _check_scps(self, stackset: StackSet, account: str, region: str) -> None:
+        """The account's SCPs restrict the StackSet role that deploys there (scp.py)."""
+        if not self._service_managed:
+            return
+        denied = scp.refusal(_org(self.account_id, self.region_name), account, region,
+                             stackset.template)
+        if denied:
+            raise ValidationError(message=f"Stack set operation on {stackset.name} failed: "
+                                  f"stack instance {account}/{region} is FAILED: {denied}")
 
     @property
     def _service_managed(self) -> bool:
@@ -783,13 +813,14 @@ def _after(method: Callable[..., Any]) -> Callable[..., Any]:
 
 # ---------------------------------------------------------------------------------------------
 
-MODELS: tuple[type[CloudFormationModel], ...] = (
+_OWN_MODELS: tuple[type[CloudFormationModel], ...] = (
     OrganizationalUnit,
     Account,
     Policy,
     StackSetResource,
     costs.AnomalyMonitor,
 )
+MODELS: tuple[type[CloudFormationModel], ...] = (*_OWN_MODELS, *config.MODELS)
 
 
 def _accept_every_trusted_service_as_delegated() -> None:
@@ -810,6 +841,7 @@ def install() -> None:
     orgaccess.install()
     security.install()
     costs.install()
+    config.install()
     _accept_every_trusted_service_as_delegated()
     for name in ("create_account", "move_account"):
         method = getattr(OrganizationsBackend, name)
@@ -831,3 +863,4 @@ def reset_state() -> None:
     orgaccess.reset_state()
     security.reset_state()
     costs.reset_state()
+    compute_optimizer.reset_state()

@@ -28,6 +28,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from . import compute_optimizer
 from .calls import ApiCall
 from .security import EXTRA_APPS
 
@@ -103,6 +104,8 @@ class RequestGate:
         extra = EXTRA_APPS.get(call.service)  # services moto does not have at all
         if extra is not None:
             return extra(environ, start_response)
+        if call.service == compute_optimizer.SERVICE:  # moto has no Compute Optimizer
+            return compute_optimizer.answer(environ, _read_body(environ), start_response)
         return self.app(environ, start_response)
 
     def _admit(self, call: ApiCall) -> bool:
