@@ -263,9 +263,25 @@ def scp_documents(draw: st.DrawFn) -> Data:
             ["*", ["*"], ["arn:aws:s3:::audit-logs", "arn:aws:s3:::audit-logs/*"]]))
         if draw(st.integers(0, 2)) == 0:
             statement["Condition"] = draw(condition_blocks())
+        if statement["Effect"] == "Deny":
+            _spare_lzgen_roles(statement)
         statements.append(statement)
     single = len(statements) == 1 and draw(st.booleans())
     return {"Version": "2012-10-17", "Statement": statements[0] if single else statements}
+
+
+# The roles lzgen's StackSets and alerts act as in member accounts: a valid blueprint's Deny
+# statements spare them, or check LZ316 refuses the blueprint (as the docs advise users).
+LZGEN_ROLE_ARNS = ["arn:aws:iam::*:role/stacksets-exec-*",
+                   "arn:aws:iam::*:role/lzgen-root-activity-*"]
+
+
+def _spare_lzgen_roles(statement: Data) -> None:
+    condition = statement.setdefault("Condition", {})
+    exempt = condition.setdefault("ArnNotLike", {})
+    listed = exempt.get("aws:PrincipalARN", [])
+    listed = [listed] if isinstance(listed, str) else list(listed)
+    exempt["aws:PrincipalARN"] = listed + [a for a in LZGEN_ROLE_ARNS if a not in listed]
 
 
 @st.composite
