@@ -220,10 +220,10 @@ def import_organization(path: Path, settings: DeploySettings, *, name: str | Non
     """Read the live organization and write it as a blueprint at `path` (with policies/).
     The blueprint is written even when it breaks checks; the findings are returned."""
     from generator.aws.importer import import_blueprint, render_blueprint, write_import
-    from generator.aws.live import read_live
+    from generator.aws.live import enabled_regions, read_live
 
     gateway = gateway or _gateway(settings, "us-east-1")
-    live = read_live(gateway)
+    live = read_live(gateway, enabled_regions(gateway))
     imported = import_blueprint(live, name=name, home_region=gateway.region)
     draft = render_blueprint(imported, live.organization_id)
     written = write_import(imported, draft, path)
@@ -249,7 +249,7 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
-    live = read_live(gateway)
+    live = read_live(gateway, org.blueprint.organization.regions)
     actual = live_organization(live, org)
     changes, matches = compare_organization(org, actual)
     effective = compare_effective(org, actual, matches)
