@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from generator.aws.deploy import DeployReport
     from generator.aws.gateway import Gateway
+    from generator.aws.ui import DeployUi
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
     from generator.lint import LintPool
@@ -164,6 +165,11 @@ class DeploySettings:
     allow_destructive: bool = False
     poll_seconds: float = 5.0
     adopt: bool = False
+    refresh: bool = False
+    confirm_each: bool = False
+    workers: int = 4
+    blueprint: Path | None = None  # where to find the blueprint (default: beside the output)
+    allow_stale: bool = False
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -175,15 +181,54 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     from generator.aws.ui import DeployUi
 
     manifest = load_manifest(out_dir)
+    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive,
+                  confirm_each=settings.confirm_each)
+    _refuse_stale(out_dir, settings, ui)
     if gateway is None:
         gateway = Gateway(profile=settings.profile,
                           region=settings.region or manifest.home_region,
                           endpoint_url=settings.endpoint_url)
-    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
-                            poll_seconds=settings.poll_seconds, adopt=settings.adopt)
+                            poll_seconds=settings.poll_seconds, adopt=settings.adopt,
+                            refresh=settings.refresh, confirm_each=settings.confirm_each,
+                            workers=settings.workers)
     return Deployer(manifest, gateway, ui, options).run()
+
+
+def _refuse_stale(out_dir: Path, settings: DeploySettings, ui: DeployUi) -> None:
+    """Refuse an output generated from another version of its blueprint (the manifest
+    records the digest of the blueprint's content), unless --allow-stale."""
+    from generator.errors import BlueprintError, RefusedError
+    from generator.output import blueprint_digest, recorded_blueprint
+
+    recorded = recorded_blueprint(out_dir)
+    if recorded is None:
+        ui.note("the manifest records no blueprint digest (an older lzgen wrote it): "
+                "cannot tell whether the output is current")
+        return
+    name, wanted = recorded
+    candidates = ([settings.blueprint] if settings.blueprint else
+                  [out_dir.parent / name, Path(name), Path("blueprints") / name])
+    found = next((path for path in candidates if path.is_file()), None)
+    if found is None:
+        ui.note(f"blueprint {name} not found beside {out_dir}: cannot tell whether the "
+                "output is current (pass --blueprint PATH)")
+        return
+    try:
+        current = blueprint_digest(load(found))
+    except BlueprintError:
+        current = ""  # no longer even loads: certainly not what was generated
+    if current == wanted:
+        return
+    if settings.allow_stale:
+        ui.warn(f"{out_dir} was generated from another version of {found}: deploying it "
+                "anyway (--allow-stale)")
+        return
+    raise RefusedError(f"{out_dir} was generated from another version of {found}: the "
+                       "blueprint changed since `generate`",
+                       f"run `lzgen generate {found} -o {out_dir}` and review it, or deploy "
+                       "the output as it is with --allow-stale")
 
 
 def deploy_locally(out_dir: Path, settings: DeploySettings, *,

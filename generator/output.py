@@ -78,11 +78,32 @@ def _same_order(wanted: tuple[str, ...], regions: tuple[str, ...]) -> tuple[str,
     return wanted
 
 
+def blueprint_digest(org: Organization) -> str:
+    """SHA-256 of what the blueprint says: its data and its policies' documents, as
+    canonical JSON (so neither key order, comments nor YAML-versus-JSON change it)."""
+    content = {"blueprint": org.doc.data,
+               "policies": {name: policy.document for name, policy in org.policies.items()}}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recorded_blueprint(out_dir: Path) -> tuple[str, str] | None:
+    """(file name, digest) of the blueprint the manifest in `out_dir` was generated from."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        entry = manifest["blueprint"]
+        return str(entry["file"]), str(entry["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
     settings = org.blueprint.organization
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "generator": f"lzgen {__version__}",
+        # deploy refuses the output once the blueprint says something else (--allow-stale)
+        "blueprint": {"file": Path(org.doc.file).name, "sha256": blueprint_digest(org)},
         "organization": settings.name,
         "home_region": settings.home_region,
         "regions": settings.regions,
