@@ -49,24 +49,32 @@ def check(org: Organization) -> list[Finding]:
     return run_checks(org)
 
 
-def validate(path: Path, lint: bool = True, cache: bool = True) -> Result:
+def validate(path: Path, lint: bool = True, cache: bool = True,
+             out_dir: Path | None = None) -> Result:
     """Everything `generate` does except writing. Raises FindingsError on any error.
 
-    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py)."""
+    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py).
+    With `out_dir`, the manifest names the blueprint by its path from there (so that deploy
+    finds it and refuses an output older than its blueprint)."""
+    import os
+
     from generator.lint import LintPool
 
     org = load(path)
+    source = Path(os.path.relpath(path.absolute(), out_dir.absolute())).as_posix() \
+        if out_dir is not None else None
     with LintPool() as pool:
         if lint and len(org.accounts) + len(org.ous) >= WARM_LINT_AT:
             pool.warm((org.blueprint.organization.home_region,))
-        return _check_build_lint(org, pool if lint else None, cache)
+        return _check_build_lint(org, pool if lint else None, cache, source)
 
 
 # From this many accounts and OUs on, a worker loads cfn-lint while the templates are built.
 WARM_LINT_AT = 300
 
 
-def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> Result:
+def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool,
+                      source: str | None = None) -> Result:
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
@@ -76,7 +84,7 @@ def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> 
     built = build(org)
     from generator.aws.policy import deployer_policy
 
-    files = render_files(org, built, deployer_policy)
+    files = render_files(org, built, deployer_policy, source=source)
     if pool is not None:
         from generator.lint import LintCache, default_cache_dir, lint_all
 
@@ -92,7 +100,7 @@ def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -
     from generator.output import check_output_folder, write_atomically
 
     check_output_folder(out_dir)  # before the slow part, and again when writing
-    result = validate(path, lint=lint, cache=cache)
+    result = validate(path, lint=lint, cache=cache, out_dir=out_dir)
     write_atomically(out_dir, result.files)
     return result
 
@@ -207,12 +215,10 @@ def _refuse_stale(out_dir: Path, settings: DeploySettings, ui: DeployUi) -> None
         ui.note("the manifest records no blueprint digest (an older lzgen wrote it): "
                 "cannot tell whether the output is current")
         return
-    name, wanted = recorded
-    candidates = ([settings.blueprint] if settings.blueprint else
-                  [out_dir.parent / name, Path(name), Path("blueprints") / name])
-    found = next((path for path in candidates if path.is_file()), None)
-    if found is None:
-        ui.note(f"blueprint {name} not found beside {out_dir}: cannot tell whether the "
+    where, wanted = recorded
+    found = settings.blueprint or out_dir / where
+    if not found.is_file():
+        ui.note(f"blueprint {where} (from {out_dir}) not found: cannot tell whether the "
                 "output is current (pass --blueprint PATH)")
         return
     try:

@@ -44,8 +44,10 @@ def document_renderers() -> list[DocumentRenderer]:
 
 
 def render_files(org: Organization, build: Build,
-                 deployer_policy: DeployerPolicy | None = None) -> dict[str, str]:
-    """Relative path -> text of every file of output/, templates and manifest included."""
+                 deployer_policy: DeployerPolicy | None = None,
+                 source: str | None = None) -> dict[str, str]:
+    """Relative path -> text of every file of output/, templates and manifest included;
+    `source`: the blueprint's path from the output folder, when known."""
     files: dict[str, str] = {}
     for stack in build.stacks:
         files[stack_file(stack.name)] = dump_json(stack.template)
@@ -54,6 +56,8 @@ def render_files(org: Organization, build: Build,
     for renderer in document_renderers():
         files.update(renderer(org, build))
     manifest = _manifest(org, build, files)
+    if source is not None:
+        manifest["blueprint"]["path"] = source
     files[MANIFEST] = dump_json(manifest)
     if deployer_policy is not None:
         files[DEPLOYER_POLICY] = dump_json(
@@ -88,11 +92,12 @@ def blueprint_digest(org: Organization) -> str:
 
 
 def recorded_blueprint(out_dir: Path) -> tuple[str, str] | None:
-    """(file name, digest) of the blueprint the manifest in `out_dir` was generated from."""
+    """(path from `out_dir`, digest) of the blueprint the manifest in `out_dir` was generated
+    from (its file name alone when only `validate` ran)."""
     try:
         manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
         entry = manifest["blueprint"]
-        return str(entry["file"]), str(entry["sha256"])
+        return str(entry.get("path") or entry["file"]), str(entry["sha256"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
