@@ -86,7 +86,9 @@ class Deployer:
         try:
             self._run()
         except Interrupted as stopped:
-            raise self._interrupted(stopped.in_flight) from None
+            names = {plan.name: plan.stack_name for plan in self.manifest.stacks}
+            raise self._interrupted([f"stack {names.get(name, name)}"
+                                     for name in stopped.in_flight]) from None
         except KeyboardInterrupt:
             raise self._interrupted([self._step] if self._step else []) from None
         finally:

@@ -84,6 +84,8 @@ class Schedule:
     workers: int = DEFAULT_WORKERS
     report: Callable[[str], None] = print
     stop: threading.Event = field(default_factory=threading.Event)
+    _active: set[str] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def pause(self, seconds: float) -> None:
         """A worker's sleep between polls: returns early, raising, once the schedule stops."""
@@ -130,7 +132,9 @@ class Schedule:
         except KeyboardInterrupt:
             self.stop.set()
             pool.shutdown(wait=False, cancel_futures=True)
-            raise Interrupted(sorted(job.name for job in running.values())) from None
+            with self._lock:
+                in_flight = {job.name for job in running.values()} | self._active
+            raise Interrupted(sorted(in_flight)) from None
         finally:
             self.stop.set()
             pool.shutdown(wait=True, cancel_futures=True)
@@ -146,9 +150,15 @@ class Schedule:
 
     def _timed(self, job: Job, accounts: threading.BoundedSemaphore) -> float:
         start = time.monotonic()
-        if job.creates_accounts:
-            with accounts:
+        with self._lock:
+            self._active.add(job.name)
+        try:
+            if job.creates_accounts:
+                with accounts:
+                    self.run_job(job)
+            else:
                 self.run_job(job)
-        else:
-            self.run_job(job)
+        finally:
+            with self._lock:
+                self._active.discard(job.name)
         return time.monotonic() - start
