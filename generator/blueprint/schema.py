@@ -291,9 +291,12 @@ class Tagging(Strict):
 
 
 class OperationPreferences(Strict):
-    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] = "PARALLEL"
-    failure_tolerance_percentage: int = Field(default=0, ge=0, le=100)
-    max_concurrent_percentage: int = Field(default=25, ge=1, le=100)
+    """Unset values follow the organization's size (generator/synth/preferences.py)."""
+
+    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] | None = None
+    failure_tolerance_percentage: int | None = Field(default=None, ge=0, le=100)
+    max_concurrent_percentage: int | None = Field(default=None, ge=1, le=100)
+    concurrency_mode: Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"] | None = None
 
 
 class StackSetSettings(Strict):
