@@ -1,4 +1,4 @@
-"""Jinja2 for documents and reports: one cached environment over the top-level templates/ folder.
+"""Jinja2 for documents and reports: one cached environment over the templates/ folder.
 
 StrictUndefined makes a missing variable an error instead of an empty string; autoescape is off
 because the templates write Markdown, not HTML.
@@ -15,18 +15,18 @@ import generator
 if TYPE_CHECKING:
     import jinja2
 
-TEMPLATES = Path(generator.__file__).resolve().parent.parent / "templates"
+# A wheel ships the top-level templates/ folder as the package data of
+# generator.documents.templates (pyproject.toml); a checkout or an editable install reads it
+# where it is.
+PACKAGED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+SOURCE_TEMPLATES = Path(generator.__file__).resolve().parent.parent / "templates"
 
 
 def template_folders() -> list[Path]:
-    """The source tree's templates/ (a checkout or an editable install) first, then where a
-    wheel installs them (pyproject.toml: data-files)."""
-    import site
-    import sys
-
-    installed = [Path(prefix) / "share" / "lzgen" / "templates"
-                 for prefix in (sys.prefix, site.USER_BASE or "")]
-    return [folder for folder in (TEMPLATES, *installed) if folder.is_dir()]
+    """The packaged templates when installed from a wheel, else the source tree's."""
+    if PACKAGED_TEMPLATES.is_dir():
+        return [PACKAGED_TEMPLATES]
+    return [SOURCE_TEMPLATES] if SOURCE_TEMPLATES.is_dir() else []
 
 
 def table_cell(value: object) -> str:
