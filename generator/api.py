@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from generator.aws.ui import DeployUi
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
+    from generator.documents.starter import Answers
     from generator.lint import LintPool
     from generator.scorecard.card import Scorecard
     from generator.synth.types import Build
@@ -155,10 +156,40 @@ def scorecard(path: Path) -> ScoreResult:
     return ScoreResult(org, findings, evaluate(org, build(org), findings))
 
 
-def schema() -> dict[str, Any]:
-    from generator.blueprint.schema import json_schema
+def init_blueprint(path: Path, answers: Answers, *, force: bool = False) -> str:
+    """Write `lzgen init`'s blueprint to `path`; never over an existing file unless `force`."""
+    from generator.documents.starter import blueprint_text, problems
+    from generator.errors import UsageError
 
-    return json_schema()
+    found = problems(answers)
+    if found:
+        raise UsageError("; ".join(found), "answer again, or pass the value as an option "
+                         "(lzgen init -h)")
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", "name the blueprint file, e.g. -o blueprint.yaml")
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists; lzgen init does not overwrite it",
+                         "choose another file with -o, or pass --force to replace it")
+    text = blueprint_text(answers)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return text
+
+
+def schema() -> dict[str, Any]:
+    """The blueprint's JSON Schema, with the built-in policies' names as an enum (the model
+    keeps `builtin` a string, so that a wrong name gets LZ103's did-you-mean)."""
+    from generator.blueprint.schema import json_schema
+    from generator.policies.library import BUILTINS
+    from generator.quotas import DEFAULTS
+
+    document = json_schema()
+    builtin = document["$defs"]["Policy"]["properties"]["builtin"]
+    for branch in builtin.get("anyOf", [builtin]):
+        if branch.get("type") == "string":
+            branch["enum"] = sorted(BUILTINS)
+    document["properties"]["quotas"]["propertyNames"] = {"enum": sorted(DEFAULTS)}
+    return document
 
 
 @dataclass(frozen=True)

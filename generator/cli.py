@@ -8,27 +8,91 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 from typer.exceptions import TyperException
 
 from generator.errors import BlueprintError, ExitCode, FindingsError, LzgenError, UsageError
 
 if TYPE_CHECKING:
     from generator.diff import Diff
+    from generator.documents.starter import Answers
 
 
 app = typer.Typer(
     name="lzgen",
     help="Generate validated CloudFormation for an AWS Organizations landing zone.",
+    epilog="Start with `lzgen init`, then `lzgen generate blueprint.yaml`. "
+           "`lzgen COMMAND -h` shows a command's options and an example.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: rendering it with rich doubles the start-up time
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _is_argument(param: Any) -> bool:
+    return getattr(param, "param_type_name", "") == "argument"
+
+
+def _argument_name(param: Any) -> str:
+    """An argument as help shows it: its metavar, a word ("BLUEPRINT..."), not a type."""
+    name = param.metavar or (param.name or "").upper()
+    if param.nargs != 1 and not name.endswith("...") and " " not in name:
+        name += "..."
+    return name if param.required or name.startswith("[") else f"[{name}]"
+
+
+class _Command(TyperCommand):
+    """Help whose arguments read as words: `BLUEPRINT...`, not `{blueprints}... <list[Path]>`."""
+
+    # typer 0.29 vendors click (typer._click), older releases use click itself: duck-typed.
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        return pieces + [_argument_name(p) for p in self.get_params(ctx) if _is_argument(p)]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        arguments, options = [], []
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record is None:
+                continue
+            if _is_argument(param):
+                arguments.append((_argument_name(param), record[1]))
+            else:
+                options.append(record)
+        for title, rows in (("Arguments", arguments), ("Options", options)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def _example(*lines: str) -> str:
+    """A command's epilog: its examples, kept on their own lines ('\b' stops click rewrapping)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from generator import __version__
+
+        print(f"lzgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option(
+        "--version", "-V", help="Print lzgen's version and exit.", is_eager=True,
+        callback=_print_version)] = False,
+) -> None:
+    """Generate validated CloudFormation for an AWS Organizations landing zone."""
 
 
 class Format(StrEnum):
@@ -37,8 +101,10 @@ class Format(StrEnum):
     sarif = "sarif"
 
 
-BlueprintArg = Annotated[Path, typer.Argument(help="The blueprint YAML file.")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="How to print findings.")]
+BlueprintArg = Annotated[Path, typer.Argument(help="The blueprint YAML file.",
+                                              metavar="BLUEPRINT", show_default=False)]
+FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="How to print findings.",
+                                           metavar="text|json|sarif")]
 NoCacheOpt = Annotated[bool, typer.Option(
     "--no-cache", help="Lint every template again instead of reusing cached cfn-lint results.")]
 
@@ -51,10 +117,12 @@ def _print_findings(findings: list, fmt: Format) -> None:  # type: ignore[type-a
         print(render(findings, fmt.value), file=stream)
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen generate blueprint.yaml",
+                             "lzgen generate blueprint.yaml -o out --no-lint"))
 def generate(
     blueprint: BlueprintArg,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.")] = Path("output"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output folder.",
+                                         metavar="FOLDER")] = Path("output"),
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
     no_cache: NoCacheOpt = False,
@@ -72,11 +140,12 @@ def generate(
     return ExitCode.OK
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen validate blueprint.yaml",
+                             "lzgen validate --format sarif blueprints/*.yaml > lzgen.sarif"))
 def validate(
     blueprints: Annotated[list[Path], typer.Argument(
         help="One or more blueprint YAML files (checked in order; stops at the first "
-             "invalid one).", show_default=False)],
+             "invalid one).", show_default=False, metavar="BLUEPRINT...")],
     fmt: FormatOpt = Format.text,
     no_lint: Annotated[bool, typer.Option("--no-lint", help="Skip cfn-lint (faster).")] = False,
     no_cache: NoCacheOpt = False,
@@ -98,12 +167,14 @@ class CardFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen check blueprint.yaml",
+                             "lzgen check blueprint.yaml --format markdown > scorecard.md"))
 def check(
     blueprint: BlueprintArg,
     fmt: Annotated[CardFormat, typer.Option("--format", "-f",
                                             help="text, markdown (a pull-request comment) "
-                                                 "or json.")] = CardFormat.text,
+                                                 "or json.",
+                                            metavar="text|markdown|json")] = CardFormat.text,
 ) -> int:
     """Score the blueprint against every recommendation of AWS's multi-account best practices."""
     from generator import api
@@ -125,19 +196,28 @@ class FailOn(StrEnum):
     weakens = "weakens"
 
 
-@app.command()
+DiffFormatOpt = Annotated[DiffFormat, typer.Option("--format", "-f",
+                                                   help="text, markdown or json.",
+                                                   metavar="text|markdown|json")]
+FailOnOpt = Annotated[FailOn, typer.Option(
+    "--fail-on", help="Lowest risk that exits 6: destructive or weakens.",
+    metavar="destructive|weakens")]
+
+
+@app.command(cls=_Command, epilog=_example("lzgen diff old.yaml blueprint.yaml",
+                             "lzgen diff --base origin/main blueprint.yaml --format markdown"))
 def diff(
     blueprints: Annotated[list[Path], typer.Argument(
-        help="BASE.yaml HEAD.yaml, or only HEAD.yaml with --base.", show_default=False)],
+        help="BASE.yaml HEAD.yaml, or only HEAD.yaml with --base.", show_default=False,
+        metavar="[BASE] HEAD")],
     base: Annotated[str | None, typer.Option(
-        "--base", help="Git revision of the base: HEAD.yaml as it was there.")] = None,
+        "--base", help="Git revision of the base: HEAD.yaml as it was there.",
+        metavar="REVISION")] = None,
     head: Annotated[str | None, typer.Option(
-        "--head", help="Git revision of the head (default: the file as it is).")] = None,
-    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
-                                            help="text, markdown or json.")] = DiffFormat.text,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
-    ] = FailOn.destructive,
+        "--head", help="Git revision of the head (default: the file as it is).",
+        metavar="REVISION")] = None,
+    fmt: DiffFormatOpt = DiffFormat.text,
+    fail_on: FailOnOpt = FailOn.destructive,
 ) -> int:
     """What a blueprint change does to the organization: exit 0 none, 5 changes, 6 risky."""
     from generator import api
@@ -179,23 +259,26 @@ def _exit_for(risk: object, fail_on: FailOn) -> int:
     return ExitCode.GATED if risk.rank >= gate else ExitCode.CHANGES
 
 
-ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.")]
+ProfileOpt = Annotated[str | None, typer.Option(help="AWS profile of the management account.",
+                                                metavar="PROFILE")]
 EndpointOpt = Annotated[str | None, typer.Option(
-    help="Send every AWS call to this endpoint (a local emulator).")]
+    help="Send every AWS call to this endpoint (a local emulator).", metavar="URL")]
 
 
-@app.command(name="import")
+@app.command(name="import", cls=_Command, epilog=_example(
+    "lzgen import --profile management -o blueprint.yaml",
+    "lzgen import --endpoint-url http://127.0.0.1:5000 --name acme"))
 def import_(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the "
-                                         "blueprint; policy files go to policies/ beside it."
-                                         )] = Path("blueprint.yaml"),
+                                         "blueprint; policy files go to policies/ beside it.",
+                                         metavar="FILE")] = Path("blueprint.yaml"),
     name: Annotated[str | None, typer.Option(
         help="The organization's short name (default: guessed from the management "
-             "account's name).")] = None,
+             "account's name).", metavar="NAME")] = None,
     profile: ProfileOpt = None,
     region: Annotated[str | None, typer.Option(
         help="Region for the calls; becomes the blueprint's home region (default: "
-             "us-east-1).")] = None,
+             "us-east-1).", metavar="REGION")] = None,
     endpoint_url: EndpointOpt = None,
 ) -> int:
     """Read the live organization and write it as a blueprint (and its policy files)."""
@@ -212,17 +295,16 @@ def import_(
     return ExitCode.OK
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen drift blueprint.yaml --profile management",
+                             "lzgen drift blueprint.yaml --format markdown --fail-on weakens"))
 def drift(  # noqa: PLR0917 (typer passes options positionally)
     blueprint: BlueprintArg,
-    fmt: Annotated[DiffFormat, typer.Option("--format", "-f",
-                                            help="text, markdown or json.")] = DiffFormat.text,
-    fail_on: Annotated[FailOn, typer.Option(
-        "--fail-on", help="Lowest risk that exits 6: destructive or weakens.")
-    ] = FailOn.destructive,
+    fmt: DiffFormatOpt = DiffFormat.text,
+    fail_on: FailOnOpt = FailOn.destructive,
     profile: ProfileOpt = None,
     region: Annotated[str | None, typer.Option(
-        help="Region for the calls (default: the blueprint's home region).")] = None,
+        help="Region for the calls (default: the blueprint's home region).",
+        metavar="REGION")] = None,
     endpoint_url: EndpointOpt = None,
 ) -> int:
     """How the live organization differs from BLUEPRINT: exit 0 none, 5 drift, 6 risky."""
@@ -234,7 +316,107 @@ def drift(  # noqa: PLR0917 (typer passes options positionally)
     return _exit_for(result.risk, fail_on)
 
 
-@app.command()
+class Shape(StrEnum):  # generator.documents.starter.Shape, without importing it for --help
+    control_tower = "control-tower"
+    lza = "lza"
+    sandbox_heavy = "sandbox-heavy"
+
+
+@app.command(cls=_Command, epilog=_example(
+    "lzgen init", "lzgen init --yes --name acme --domain acme.example --shape lza",
+    "lzgen init --yes --home-region eu-west-1 --regions eu-west-1,eu-central-1"))
+def init(  # noqa: PLR0917 (typer passes options positionally)
+    output: Annotated[Path, typer.Option("--output", "-o", help="The blueprint to write.",
+                                         metavar="FILE")] = Path("blueprint.yaml"),
+    name: Annotated[str | None, typer.Option(
+        help="The organization's short name (default: example).", metavar="NAME")] = None,
+    domain: Annotated[str | None, typer.Option(
+        help="Email domain of the root addresses (default: example.com).",
+        metavar="DOMAIN")] = None,
+    home_region: Annotated[str | None, typer.Option(
+        help="Home region (default: us-east-1).", metavar="REGION")] = None,
+    regions: Annotated[str | None, typer.Option(
+        help="Allowed regions, comma-separated (default: the home region).",
+        metavar="REGION,...")] = None,
+    shape: Annotated[Shape | None, typer.Option(
+        help="Starting shape (default: control-tower).",
+        metavar="control-tower|lza|sandbox-heavy")] = None,
+    yes: Annotated[bool, typer.Option(
+        "--yes", "-y", help="Ask nothing: use the options given and defaults for the rest "
+                            "(also what happens without a terminal).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace FILE if it exists.")] = False,
+) -> int:
+    """Write a first blueprint from a few questions (organization, domain, regions, shape)."""
+    from generator import api
+    from generator.documents.starter import Answers
+    from generator.documents.starter import Shape as StarterShape
+
+    given = Answers()
+    answers = Answers(name=name or given.name, domain=domain or given.domain,
+                      home_region=home_region or given.home_region,
+                      regions=_regions(regions) if regions else (),
+                      shape=StarterShape(shape.value) if shape else given.shape)
+    if not yes and sys.stdin.isatty() and sys.stdout.isatty():
+        answers = _ask(answers, ask_regions=regions is None)
+    api.init_blueprint(output, answers, force=force)
+    print(f"wrote {output} ({answers.shape.value}); next: lzgen generate {output}, then "
+          f"lzgen check {output} for what is left to fill in")
+    return ExitCode.OK
+
+
+def _regions(text: str) -> tuple[str, ...]:
+    return tuple(r.strip() for r in text.split(",") if r.strip())
+
+
+def _ask(defaults: Answers, *, ask_regions: bool) -> Answers:
+    """The questions of `lzgen init`, each asked again until its answer is usable."""
+    from dataclasses import replace
+
+    from generator.documents import starter
+
+    def ask(question: str, default: str, problem: Callable[[str], str]) -> str:
+        while True:
+            answer = str(typer.prompt(question, default=default)).strip()
+            why = problem(answer)
+            if not why:
+                return answer
+            print(f"  {why}", file=sys.stderr)
+
+    name = ask("Organization name (short, lowercase)", defaults.name, starter.name_problem)
+    domain = ask("Email domain for root addresses", defaults.domain, starter.domain_problem)
+    home = ask("Home region", defaults.home_region, starter.region_problem)
+    regions = defaults.regions
+    if ask_regions:
+        listed = ask("Allowed regions, comma-separated", ",".join([home, *regions[1:]]),
+                     lambda text: next(filter(None, map(starter.region_problem,
+                                                        _regions(text))), ""))
+        regions = _regions(listed)
+    shapes = ", ".join(s.value for s in starter.Shape)
+    shape = ask(f"Starting shape ({shapes})", defaults.shape.value,
+                lambda text: "" if text in {s.value for s in starter.Shape}
+                else f"choose one of {shapes}")
+    return replace(defaults, name=name, domain=domain, home_region=home, regions=regions,
+                   shape=starter.Shape(shape))
+
+
+@app.command(cls=_Command, epilog=_example("lzgen rules", "lzgen rules --format json"))
+def rules(
+    fmt: Annotated[CardFormat, typer.Option("--format", "-f", help="text, markdown (the docs' "
+                                            "rule reference) or json.",
+                                            metavar="text|markdown|json")] = CardFormat.text,
+) -> int:
+    """List every rule a finding can carry: id, severity, seed recommendation and title."""
+    from generator.documents import reference
+
+    if fmt is CardFormat.json:
+        print(json.dumps(reference.rules_data(), indent=2, sort_keys=True))
+    else:
+        text = reference.rules_markdown() if fmt is CardFormat.markdown else reference.rules_text()
+        sys.stdout.write(text)
+    return ExitCode.OK
+
+
+@app.command(cls=_Command, epilog=_example("lzgen schema > blueprint.schema.json"))
 def schema() -> int:
     """Print the blueprint's JSON Schema (for editors and CI)."""
     from generator import api
@@ -243,16 +425,16 @@ def schema() -> int:
     return ExitCode.OK
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen deploy output --profile management --dry-run",
+                             "lzgen deploy output --local --yes"))
 def deploy(  # noqa: PLR0917 (typer passes options positionally)
-    output: Annotated[Path, typer.Argument(help="The folder `generate` wrote.")] = Path("output"),
-    profile: Annotated[str | None, typer.Option(help="AWS profile of the management "
-                                                     "account.")] = None,
+    output: Annotated[Path, typer.Argument(help="The folder `generate` wrote.",
+                                           metavar="[OUTPUT]")] = Path("output"),
+    profile: ProfileOpt = None,
     region: Annotated[str | None, typer.Option(
         help="Region for Organizations and other global calls (default: the home "
-             "region); stacks deploy where the manifest says.")] = None,
-    endpoint_url: Annotated[str | None, typer.Option(
-        help="Send every AWS call to this endpoint (a local emulator).")] = None,
+             "region); stacks deploy where the manifest says.", metavar="REGION")] = None,
+    endpoint_url: EndpointOpt = None,
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Create the change sets, print them, delete them.")] = False,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask before executing.")] = False,
@@ -300,9 +482,9 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     return ExitCode.OK
 
 
-@app.command()
+@app.command(cls=_Command, epilog=_example("lzgen emulator --port 5000"))
 def emulator(
-    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.")] = 5000,
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1.", metavar="PORT")] = 5000,
 ) -> int:
     """Run a local AWS emulator (moto, with lzgen's CloudFormation models) until Ctrl-C."""
     import time

@@ -52,18 +52,13 @@ class Ou:
     parent: str  # ROOT or a parent path
     depth: int
     spec: OrganizationalUnit
+    # Where the OU is written: kept from the tree walk, since a name may itself hold a '/'
+    # (LZ110 refuses it, and must point at it).
+    yaml_path: KeyPath = ()
 
     @property
     def logical_id(self) -> str:
         return logical_id("Ou", self.path)
-
-    @property
-    def yaml_path(self) -> KeyPath:
-        parts = self.path.split("/")
-        result: list[str | int] = ["organizational_units", parts[0]]
-        for part in parts[1:]:
-            result += ["children", part]
-        return tuple(result)
 
 
 @dataclass(frozen=True)
@@ -195,11 +190,11 @@ def _tagging_policy(blueprint: Blueprint) -> ResolvedPolicy | None:
 
 
 def _collect_ous(tree: dict[str, OrganizationalUnit], parent: str, depth: int,
-                 into: dict[str, Ou]) -> None:
+                 into: dict[str, Ou], where: KeyPath = ("organizational_units",)) -> None:
     for name, spec in tree.items():
         path = name if depth == 1 else f"{parent}/{name}"
-        into[path] = Ou(path, name, parent, depth, spec)
-        _collect_ous(spec.children, path, depth + 1, into)
+        into[path] = Ou(path, name, parent, depth, spec, (*where, name))
+        _collect_ous(spec.children, path, depth + 1, into, (*where, name, "children"))
 
 
 def _target(entry: str, index: int) -> Target:

@@ -1,5 +1,6 @@
-"""Every AWS limit lzgen enforces, in one table. A blueprint may override any of them under
-`quotas:` (for instance after AWS raised a quota for the organization)."""
+"""Every AWS limit lzgen enforces, in one table. A blueprint may lower any of them under
+`quotas:` (to keep headroom), and raise only those AWS lets an organization raise through
+Service Quotas (checked by LZ113)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ class Quota:
     value: int
     what: str
     source: str
+    raisable: bool = False  # whether AWS raises it for an organization on request
 
 
 _ORG_QUOTAS = "https://docs.aws.amazon.com/organizations/latest/userguide/orgs_reference_limits.html"
@@ -20,7 +22,9 @@ _CFN_QUOTAS = ("https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
 
 DEFAULTS: dict[str, Quota] = {
     "ou_depth": Quota(5, "OU nesting levels below the root", _ORG_QUOTAS),
-    "ous": Quota(2000, "OUs in an organization", _ORG_QUOTAS),
+    # Assumed raisable: AWS's quota page lists it among values "some of" which can be raised
+    # through Service Quotas, without saying which; the others below are fixed maximums.
+    "ous": Quota(2000, "OUs in an organization", _ORG_QUOTAS, raisable=True),
     "tags_per_entity": Quota(50, "tags on one root, OU, account or policy", _ORG_QUOTAS),
     "scp_per_target": Quota(10, "SCPs attached directly to one root, OU or account", _ORG_QUOTAS),
     "tag_per_target": Quota(10, "tag policies attached directly to one target", _ORG_QUOTAS),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from generator.findings import Finding, Severity
+
+if TYPE_CHECKING:
+    from generator.checks import Rule
 
 _SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -33,8 +36,8 @@ def as_json(findings: Sequence[Finding]) -> str:
 
 def as_sarif(findings: Sequence[Finding]) -> str:
     from generator import __version__
+    from generator.checks import RULES
 
-    rules = sorted({(f.rule, f.source) for f in findings})
     results = []
     for f in findings:
         region = {"startLine": max(f.location.line, 1), "startColumn": max(f.location.column, 1)}
@@ -51,13 +54,22 @@ def as_sarif(findings: Sequence[Finding]) -> str:
             "tool": {"driver": {
                 "name": "lzgen", "version": __version__,
                 "informationUri": "https://github.com/lzgen/lzgen",
-                "rules": [{"id": rid, **({"helpUri": src} if src.startswith("http") else {})}
-                          for rid, src in rules],
+                "rules": _sarif_rules(RULES, {f.rule for f in findings}),
             }},
             "results": results,
         }],
     }
     return json.dumps(log, indent=2, sort_keys=True)
+
+
+def _sarif_rules(registry: Mapping[str, Rule], seen: set[str]) -> list[dict[str, Any]]:
+    """Every registered rule, described from the registry (and any unregistered id seen)."""
+    described = [{
+        "id": r.id, "name": r.id, "shortDescription": {"text": r.title},
+        "helpUri": r.docs_url, "defaultConfiguration": {"level": _SARIF_LEVEL[r.severity]},
+        "properties": {"source": r.source, **({"seed": r.seed} if r.seed else {})},
+    } for r in sorted(registry.values(), key=lambda r: r.id)]
+    return described + [{"id": rid} for rid in sorted(seen - set(registry))]
 
 
 def render(findings: Sequence[Finding], fmt: str) -> str:

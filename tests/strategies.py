@@ -596,6 +596,35 @@ def tagging_sections(draw: st.DrawFn, targets: list[str], attached: _Attachments
     return {"tags": rules, "attach": attach}
 
 
+def settle_tags(data: Data, ou_paths: list[str]) -> None:
+    """Make the accounts' and OUs' tags agree with every tag policy of the blueprint."""
+    _keep_tag_policies_clear_of_tagging(data)
+    _keep_tags_clear_of_tag_policies(data, ou_paths)
+    _carry_required_tags(data, ou_paths)
+
+
+def _keep_tag_policies_clear_of_tagging(data: Data) -> None:
+    """Rename the keys of custom tag policies that the tagging section also governs.
+
+    Issue 14: a custom policy could govern a key the tagging section requires (say 'Ab' with
+    values [x] where tagging requires 'ab'); the effective policy then took the custom spelling
+    or values, and the tags _carry_required_tags wrote broke it (LZ310), now and then."""
+    tagging = data.get("tagging")
+    if not tagging:
+        return
+    taken = {(rule.get("key") or name).lower() for name, rule in tagging["tags"].items()}
+    for spec in data.get("policies", {}).values():
+        if spec["type"] != "tag" or "content" not in spec:
+            continue
+        renamed: Data = {}
+        for entry in spec["content"]["tags"].values():
+            spelling = entry["tag_key"]["@@assign"]
+            while spelling.lower() in taken or spelling.lower() in renamed:
+                spelling += "x"
+            renamed[spelling.lower()] = {**entry, "tag_key": {"@@assign": spelling}}
+        spec["content"]["tags"] = renamed
+
+
 def _carry_required_tags(data: Data, ou_paths: list[str]) -> None:
     """Every account and OU carries the required tags of the tagging strategy."""
     tagging = data.get("tagging")
@@ -690,8 +719,7 @@ def blueprints(draw: st.DrawFn, *, min_accounts: int = 0, max_accounts: int = 12
                           "policy_stacks": draw(st.integers(1, 3))}
     if seed_sections:
         _add_seed_sections(draw, data, domain, targets, attached)
-    _keep_tags_clear_of_tag_policies(data, ou_paths)
-    _carry_required_tags(data, ou_paths)
+    settle_tags(data, ou_paths)
     if not foundational:
         data["exceptions"] = {"SEED-9.1": {
             "reason": "a test organization without foundational accounts",

@@ -8,7 +8,7 @@ import pytest
 
 from generator.checks import RULES
 from generator.findings import Severity
-from tests.helpers import BLUEPRINTS, FIXTURES, expected_markers, findings_of
+from tests.helpers import BLUEPRINTS, FIXTURES, ROOT, expected_markers, findings_of
 
 BAD = sorted((FIXTURES / "bad").glob("*.yaml"))
 
@@ -42,21 +42,50 @@ def test_example_blueprints_have_no_errors(name: str) -> None:
     assert errors == []
 
 
-def test_every_core_rule_has_a_bad_fixture() -> None:
-    covered = {rule for path in BAD for rule, _ in expected_markers(path)}
-    core = {rid for rid, r in RULES.items() if rid < "LZ200" and r.severity is Severity.ERROR}
-    assert core - covered == set()
+@pytest.mark.parametrize("rule_id", sorted(RULES))
+def test_every_registered_rule_has_a_bad_fixture_that_triggers_it_at_its_line(
+        rule_id: str) -> None:
+    registered = RULES[rule_id]
+    path = FIXTURES / "bad" / registered.fixture
+    assert path.is_file(), f"{rule_id}: no fixture {path}"
+    lines = [line for rule, line in expected_markers(path) if rule == rule_id]
+    assert lines, f"{path.name} has no '# <- {rule_id}' marker"
+    hits = [f for f in findings_of(path)
+            if f.rule == rule_id and f.severity is registered.severity]
+    assert hits, f"{path.name} does not trigger {rule_id}"
+    assert {f.location.line for f in hits} & {line for line in lines if line is not None}
 
 
-SEED_RULE_MODULES = {"generator.checks.root_access", "generator.checks.contacts",
-                     "generator.checks.workloads", "generator.checks.exceptions"}
+def test_every_rule_a_fixture_expects_is_registered() -> None:
+    marked = {rule for path in BAD for rule, _ in expected_markers(path)}
+    assert marked - set(RULES) == set()
 
 
-def test_every_seed_rule_has_a_bad_fixture_warnings_included() -> None:
-    covered = {rule for path in BAD for rule, _ in expected_markers(path)}
-    seed_rules = {rid for rid, r in RULES.items() if r.check.__module__ in SEED_RULE_MODULES}
-    assert len(seed_rules) >= 17
-    assert seed_rules - covered == set()
+def test_an_accepted_exception_silences_the_rules_of_its_recommendation(tmp_path: Path) -> None:
+    text = (FIXTURES / "bad" / "mixed-ou.yaml").read_text()
+    assert "exceptions:" not in text
+    path = tmp_path / "excepted.yaml"
+    path.write_text(text + "exceptions:\n  SEED-9: {reason: a shared sandbox, approved_by: cto}\n")
+    assert {f.rule for f in findings_of(path)} & {"LZ222", "LZ223"} == set()
+
+
+def test_the_rule_reference_in_the_docs_is_up_to_date() -> None:
+    from generator.documents.reference import RULES_PAGE, rules_markdown
+
+    committed = (ROOT / RULES_PAGE).read_text(encoding="utf-8")
+    assert committed == rules_markdown(), "run: python -m generator.documents.reference"
+
+
+def test_sarif_describes_every_rule_from_the_registry() -> None:
+    import json
+
+    from generator.report import as_sarif
+
+    sarif = json.loads(as_sarif([]))
+    described = {r["id"]: r for r in sarif["runs"][0]["tool"]["driver"]["rules"]}
+    assert set(described) == set(RULES)
+    assert described["LZ101"]["shortDescription"]["text"] == RULES["LZ101"].title
+    assert described["LZ101"]["helpUri"].endswith("#lz101")
 
 
 def test_findings_carry_hint_and_source() -> None:

@@ -520,10 +520,12 @@ def test_validate_accepts_several_blueprints(capsys: pytest.CaptureFixture[str])
     assert capsys.readouterr().out.count(": valid") == 2
 
 
-def test_readme_documents_diff() -> None:
+def test_docs_document_diff() -> None:
     from tests.helpers import ROOT
 
-    readme = (ROOT / "README.md").read_text()
+    docs = "\n".join((ROOT / page).read_text() for page in (
+        "README.md", "docs/reference/diff.md", "docs/how-to/review-changes.md",
+        "docs/reference/exit-codes.md"))
     for needle in ("lzgen diff --base origin/main", "--fail-on", "| 5 |", "| 6 |",
                    "weakens security", "lzgen-review.yml", ".pre-commit-hooks.yaml"):
-        assert needle in readme, needle
+        assert needle in docs, needle

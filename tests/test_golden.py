@@ -50,5 +50,5 @@ def test_diff_markdown_matches_golden_files(name: str, tmp_path: Path) -> None:
 
 
 def test_update_command_is_documented() -> None:
-    readme = (ROOT / "README.md").read_text()
-    assert "LZGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py" in readme
+    contributing = (ROOT / "CONTRIBUTING.md").read_text()
+    assert "LZGEN_UPDATE_GOLDEN=1 .venv/bin/python -m pytest tests/test_golden.py" in contributing

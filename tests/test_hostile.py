@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
-from tests.helpers import FIXTURES
+from tests.helpers import FIXTURES, findings_of
 
 BASE = (FIXTURES / "base.yaml").read_text(encoding="utf-8")
 HEADER = BASE.split("organizational_units:")[0]  # version and organization only
@@ -157,7 +157,6 @@ CASES = [
     Case("huge file (17 MiB)", huge_file, 2, "limited to 16,777,216"),
     # content that is not a YAML blueprint
     Case("binary", blueprint_file(bytes(range(256)) * 4), 2, "binary"),
-    Case("UTF-16", blueprint_file(BASE.encode("utf-16")), 2, "binary"),
     Case("not UTF-8 (Latin-1)", blueprint_file(BASE.replace("fx-management", "caf\xe9")
                                                .encode("latin-1")), 2, "not UTF-8"),
     Case("control character", blueprint_file(BASE.replace("name: fx\n", "name: f\x07x\n")),
@@ -261,14 +260,53 @@ def test_refused_findings_point_into_the_blueprint(tmp_path: Path) -> None:
     case = next(c for c in CASES if c.name == "alias bomb (billion laughs)")
     code, printed, _ = run(case, tmp_path, tmp_path / "out")
     assert code == 2
-    # The bomb is the first anchor whose expansion passes the budget: l6 (9**7 nodes).
-    assert f"{tmp_path / 'blueprint.yaml'}:{HEADER.count(chr(10)) + 8}:" in printed
+    # The bomb is the first alias that takes the expansion past the budget (100,000 nodes):
+    # the second *l4 inside l5 (each adds 9**5 + ... nodes).
+    assert f"{tmp_path / 'blueprint.yaml'}:{HEADER.count(chr(10)) + 7}:" in printed
 
 
 def test_an_output_folder_of_other_files_is_left_alone(tmp_path: Path) -> None:
     case = next(c for c in CASES if c.make is output_is_a_project)
     run(case, tmp_path, tmp_path / "unused")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blueprint.yaml", "notes.txt"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_blueprints_are_read_as_yaml_reads_them(tmp_path: Path,
+                                                                encoding: str) -> None:
+    # Issue 14: a UTF-16 file was reported as "binary". YAML 1.2 allows UTF-16 and UTF-32,
+    # with or without a byte order mark; findings keep their lines.
+    text = (FIXTURES / "bad" / "missing-ou.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "wide.yaml"
+    path.write_bytes(text.encode(encoding))
+    findings = findings_of(path)
+    assert [(f.rule, f.location.line) for f in findings if f.is_error] == [("LZ101", 19)]
+
+
+def test_the_over_size_hint_names_the_section_that_makes_the_file_big(tmp_path: Path) -> None:
+    # Issue 14: the hint spoke of policy documents when the accounts made the file big.
+    line = "  acct-{0:06d}: {{email: aws-acct-{0:06d}@fx.example, ou: Workloads/Prod}}\n"
+    count = 17 * MIB // len(line.format(0)) + 1
+    path = tmp_path / "big.yaml"
+    with path.open("w", encoding="utf-8") as stream:
+        stream.write(BASE.split("accounts:")[0] + "accounts:\n")
+        stream.writelines(line.format(n) for n in range(count))
+    finding = findings_of(path)[0]
+    assert "limited to 16,777,216" in finding.message
+    assert finding.hint.startswith("'accounts:' takes")
+    assert "policy" not in finding.hint
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_a_start_date_near_the_end_of_time_is_refused_not_a_crash(
+        command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # Issue 14: start_date 9999-12-01 exited 70, "year 10000 is out of range".
+    path = FIXTURES / "bad" / "root-start-date-far.yaml"
+    args = [command, str(path)] + (["--no-lint"] if command == "validate" else [])
+    assert main(args) == 2
+    printed = capsys.readouterr()
+    assert "root_access.start_date" in printed.out + printed.err
+    assert "internal error" not in printed.out + printed.err
 
 
 def test_utf8_with_byte_order_mark_is_accepted(tmp_path: Path) -> None:

@@ -84,6 +84,32 @@ def test_alias_bomb_is_refused_before_expanding(parser: str) -> None:
     assert "alias bomb" in refusal(text)[2]
 
 
+def test_alias_bomb_is_counted_before_anything_is_built(
+        parser: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 14: a 400-byte bomb took 19 s and 800 MB, the budget being counted while copying.
+    # Now the budget is counted over the parser's events: nothing is built or copied.
+    from generator.blueprint import loader
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the bomb was expanded")
+
+    monkeypatch.setattr(loader, "_Builder", never)
+    monkeypatch.setattr(loader, "_copy", never)
+    text = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 9)}]\n" for n in range(1, 10))
+    assert len(text.encode()) < 1024
+    line, _, message = refusal(text)
+    assert "alias bomb" in message
+    assert line == 6  # the alias that takes the expansion past 100,000 nodes
+
+
+def test_aliases_within_the_budget_still_work(parser: str) -> None:
+    tags = "tags: &t {team: core, cost-centre: cc-1}\n"
+    uses = "".join(f"a{n}: {{tags: *t}}\n" for n in range(2_000))
+    doc = load_text(tags + uses, "bp.yaml")
+    assert doc.data["a1999"]["tags"] == {"team": "core", "cost-centre": "cc-1"}
+
+
 def test_aliases_copy_values_and_places(parser: str) -> None:
     doc = load_text("base: &b {x: [1, 2]}\nuse: *b\nlist: [*b]\n", "bp.yaml")
     assert doc.data["use"] == doc.data["base"] == {"x": [1, 2]}

@@ -1,7 +1,7 @@
 """Properties of the whole pipeline, over random valid blueprints (tests/strategies.py).
 
 Example counts (CI profile; x10 under LZGEN_HYPOTHESIS_PROFILE=thorough) are in each test's
-`examples(...)`; the README's "Testing" section lists them.
+`examples(...)`; docs/development/testing.md lists them.
 """
 
 from __future__ import annotations
@@ -324,3 +324,24 @@ def test_deploying_to_the_emulator_and_importing_gives_the_blueprint_back(
         imported = folder / "imported" / "blueprint.yaml"
         api.import_organization(imported, api.DeploySettings(), gateway=run.gateway)
         assert shape(api.load(imported)) == shape(api.load(path))
+
+
+def test_the_strategy_keeps_required_tags_within_every_tag_policy(tmp_path: Path) -> None:
+    """Issue 14: a custom tag policy governing a key the tagging section requires (here 'Team'
+    with one allowed value, attached to the root like the tagging section) made the tags that
+    the strategy carried break the effective policy (LZ310): the property tests failed now and
+    then. settle_tags now renames such keys of custom policies."""
+    from tests.strategies import settle_tags
+
+    data = variant(
+        policies={"custom-tags": {"type": "tag", "attach": ["root"], "content": {"tags": {
+            "team": {"tag_key": {"@@assign": "Team"}, "tag_value": {"@@assign": ["core"]}}}}}},
+        tagging={"attach": ["root"], "tags": {"team": {"required": True}}})
+    broken = json.loads(json.dumps(data))
+    for account in broken["accounts"].values():
+        account["tags"] = {"team": "yes"}
+    with pytest.raises(AssertionError, match="LZ310"):
+        validated(broken)
+    settle_tags(data, ["Security"])
+    assert validated(data).findings == []
+    assert "team" not in data["policies"]["custom-tags"]["content"]["tags"]

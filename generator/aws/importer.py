@@ -42,9 +42,6 @@ _ENVIRONMENT_WORDS = {
     "development": Environment.DEV, "sandbox": Environment.SANDBOX,
     "shared": Environment.SHARED,
 }
-# Rules whose finding an accepted exception silences, and the recommendation to except.
-_EXCEPTION_FOR = {"LZ221": "SEED-9.1", "LZ222": "SEED-9.2", "LZ223": "SEED-9.2",
-                  "LZ224": "SEED-9.2", "LZ225": "SEED-8.1"}
 
 
 @dataclass
@@ -355,7 +352,11 @@ def _exception_suggestions(findings: list[Any]) -> list[str]:
         return []
     lines = ["#", "# The organization as it is breaks these lzgen checks:"]
     lines += [f"#   {f.rule}: {f.message}" for f in errors]
-    suggested = sorted({_EXCEPTION_FOR[f.rule] for f in errors if f.rule in _EXCEPTION_FOR})
+    from generator.checks import RULES
+
+    # A rule that enforces a seed recommendation gives way to an accepted exception of it.
+    seeds = [RULES[f.rule].seed if f.rule in RULES else None for f in errors]
+    suggested = sorted({seed for seed in seeds if seed is not None})
     if suggested:
         lines += ["# To accept them as they are, add (with your own reason and approver):",
                   "# exceptions:"]

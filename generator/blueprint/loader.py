@@ -45,6 +45,11 @@ from generator.findings import Finding, KeyPath, Location, Severity
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_EXPANDED_NODES = 2_000_000
+# What aliases may add to a document, on top of what it writes out: a blueprint reuses a tag
+# set or a list of regions, it does not multiply itself. Counted over the parser's events before
+# anything is built (`_alias_budget_check`), so a 1 KB alias bomb costs nothing to refuse.
+MIN_ALIAS_BUDGET = 100_000
+ALIAS_BUDGET_PER_EVENT = 10
 MAX_LINE_CHARS = 1024 * 1024
 MAX_TEXT_CHARS = 65_536  # one string value: far beyond any name, ARN or description
 MAX_NUMBER_CHARS = 40
@@ -92,15 +97,47 @@ def read_text(path: FsPath) -> str:
                          "check the path and its permissions") from exc
     except ValueError as exc:  # a NUL character in the path
         raise UsageError(f"{path}: not a usable path ({exc})", "check the path") from exc
-    if b"\x00" in raw:
-        raise _problem(str(path), 1, 1, "file contains NUL bytes: it is binary, not YAML",
-                       "pass the blueprint's YAML file")
+    encoding, marked = yaml_encoding(raw)
     try:
-        return raw.decode("utf-8")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise _problem(str(path), line, 1, f"file is not UTF-8 (byte {exc.start})",
-                       "save the blueprint as UTF-8") from exc
+        if encoding != "utf-8" and not marked:  # NUL bytes, but not text in UTF-16 or 32
+            raise _binary(path) from exc
+        line = raw[: exc.start].count("\n".encode(encoding)) + 1
+        raise _problem(str(path), line, 1, f"file is not {encoding.upper()} (byte "
+                       f"{exc.start})", "save the blueprint as UTF-8") from exc
+    if "\x00" in text:
+        raise _binary(path)
+    return text.removeprefix("\ufeff")
+
+
+def _binary(path: FsPath) -> BlueprintError:
+    return _problem(str(path), 1, 1, "file contains NUL characters: it is binary, not YAML",
+                    "pass the blueprint's YAML file")
+
+# YAML 1.2 (section 5.2, "Character Encodings") lets a stream be UTF-8, UTF-16 or UTF-32, and
+# tells them apart by a byte order mark or by where the NUL bytes of the first character fall.
+_ENCODINGS = ((b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"),
+              (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"))
+
+
+def yaml_encoding(raw: bytes) -> tuple[str, bool]:
+    """The encoding of a YAML stream as the YAML spec detects it (UTF-8 by default), and
+    whether a byte order mark said so."""
+    for mark, encoding in _ENCODINGS:
+        if raw.startswith(mark):
+            return encoding, True
+    head = raw[:4]
+    guessed = "utf-8"
+    if len(head) == 4 and head[:3] == b"\x00\x00\x00":
+        guessed = "utf-32-be"
+    elif len(head) == 4 and head[1:] == b"\x00\x00\x00":
+        guessed = "utf-32-le"
+    elif len(head) >= 2 and head[0] == 0:
+        guessed = "utf-16-be"
+    elif len(head) >= 2 and head[1] == 0:
+        guessed = "utf-16-le"
+    return guessed, False
 
 
 def _read_bytes(path: FsPath) -> bytes:
@@ -117,8 +154,30 @@ def _read_bytes(path: FsPath) -> bytes:
         size = max(path.stat().st_size, len(raw))
         raise _problem(str(path), 1, 1,
                        f"file is {size:,} bytes; blueprints are limited to {MAX_FILE_BYTES:,}",
-                       "split policy documents into JSON files next to the blueprint")
+                       _oversize_hint(raw))
     return raw
+
+
+_TOP_LEVEL_KEY = re.compile(rb"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+_SHRINK = {
+    "policies": "move policy documents into JSON files next to the blueprint (file: ...)",
+    "accounts": "write each account on one line ({email: ..., ou: ...}), leave out values "
+                "that repeat the defaults, and drop comments",
+}
+
+
+def _oversize_hint(raw: bytes) -> str:
+    """Name the top-level section that makes a file too big, and how to shrink it."""
+    starts = [(m.start(), m.group(1).decode("ascii")) for m in _TOP_LEVEL_KEY.finditer(raw)]
+    sizes: dict[str, int] = {}
+    ends = [start for start, _ in starts[1:]] + [len(raw)]
+    for (start, name), end in zip(starts, ends[:len(starts)], strict=True):
+        sizes[name] = sizes.get(name, 0) + end - start
+    if not sizes:
+        return "shrink the file: drop comments and write values in flow style"
+    biggest = max(sizes, key=lambda name: sizes[name])
+    how = _SHRINK.get(biggest, "shrink it: drop comments and write values in flow style")
+    return f"'{biggest}:' takes {sizes[biggest]:,} bytes of it; {how}"
 
 
 def load_file(path: FsPath) -> Document:
@@ -129,6 +188,7 @@ def load_text(text: str, file: str = "<blueprint>", base_dir: FsPath | None = No
     _check_lines_and_brackets(text, file)
     doc = Document(file=file, data=None, base_dir=base_dir or FsPath())
     events, stood_in = _parse(text, file)
+    _alias_budget_check(events, file)
     doc.data = _Builder(doc, events, stood_in).document()
     return doc
 
@@ -232,6 +292,36 @@ def _events(text: str, file: str, pure: bool) -> list[Event]:
             open_collections -= 1
         events.append(event)
     return events
+
+
+def _alias_budget_check(events: list[Event], file: str) -> None:
+    """Refuse, before building anything, a document whose aliases would expand to more nodes
+    than it writes out many times over. Each anchor's size (its nodes, with the aliases inside
+    it expanded) is known at its end event; an alias adds that size."""
+    budget = min(MAX_EXPANDED_NODES, max(MIN_ALIAS_BUDGET, ALIAS_BUDGET_PER_EVENT * len(events)))
+    sizes: dict[str, int] = {}
+    open_anchors: list[tuple[str | None, int]] = []
+    total = added = 0
+    for event in events:
+        if isinstance(event, AliasEvent):
+            size = sizes.get(str(event.anchor), 0)  # unknown or recursive: the builder says so
+            total, added = total + size, added + size
+            if added > budget:
+                raise _problem(file, event.start_mark.line + 1, event.start_mark.column + 1,
+                               f"aliases expand to more than {budget:,} nodes beyond what the "
+                               "file writes out (an alias bomb?)",
+                               "write the values out instead of nesting aliases")
+        elif isinstance(event, NodeEvent):
+            total += 1
+            anchor = getattr(event, "anchor", None)
+            if isinstance(event, CollectionStartEvent):
+                open_anchors.append((None if anchor is None else str(anchor), total - 1))
+            elif anchor is not None:
+                sizes[str(anchor)] = 1
+        elif isinstance(event, CollectionEndEvent):
+            name, start = open_anchors.pop()
+            if name is not None:
+                sizes[name] = total - start
 
 
 def _too_deep(file: str, mark: Any) -> BlueprintError:

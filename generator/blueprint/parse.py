@@ -71,7 +71,7 @@ def _hint_for(kind: str) -> str:
         "literal_error": "use one of the values listed",
         "enum": "use one of the values listed",
         "string_pattern_mismatch": "lowercase letters, digits and '-', starting with a letter",
-    }.get(kind, "see the blueprint reference in README.md or run 'lzgen schema'")
+    }.get(kind, "see docs/reference/blueprint.md or run 'lzgen schema'")
 
 
 def _fields_at(path: KeyPath) -> set[str]:

@@ -7,7 +7,9 @@ from generator.checks import (  # noqa: F401
     baseline,
     contacts,
     exceptions,
+    loading,
     names,
+    overrides,
     policies,
     references,
     root_access,
@@ -16,6 +18,6 @@ from generator.checks import (  # noqa: F401
     tags,
     workloads,
 )
-from generator.checks.registry import RULES, Rule, run_checks
+from generator.checks.registry import RULES, Rule, rules_supporting, run_checks
 
-__all__ = ["RULES", "Rule", "run_checks"]
+__all__ = ["RULES", "Rule", "rules_supporting", "run_checks"]

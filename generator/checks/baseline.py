@@ -25,7 +25,8 @@ _MAX_NOTIFICATIONS = 10  # per budget
 _MAX_EMAILS = 10  # email subscribers per budget notification
 
 
-@rule("LZ311", "Baseline sections name existing accounts", _SERVICES)
+@rule("LZ311", "Baseline sections name existing accounts", _SERVICES,
+      fixture="baseline-unknown-account.yaml")
 def accounts_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     management = org.blueprint.organization.management_account.name
     for ref in account_refs(org):
@@ -49,7 +50,8 @@ def accounts_exist(r: Rule, org: Organization) -> Iterable[Finding]:
                             "trusted_access: true")
 
 
-@rule("LZ312", "The tagging section makes a valid tag policy", _TAG_POLICIES)
+@rule("LZ312", "The tagging section makes a valid tag policy", _TAG_POLICIES,
+      fixture="tagging-bad-rule.yaml")
 def tagging_section(r: Rule, org: Organization) -> Iterable[Finding]:
     from generator.policies.errors import PolicyParamError
     from generator.policies.strategy import TAGGING_POLICY, tagging_document
@@ -71,7 +73,7 @@ def tagging_section(r: Rule, org: Organization) -> Iterable[Finding]:
         yield r.finding(org, where, exc.message, exc.hint)
 
 
-@rule("LZ313", "Billing and alert settings fit AWS's limits", _BUDGETS)
+@rule("LZ313", "Billing and alert settings fit AWS's limits", _BUDGETS, fixture="budget-bad.yaml")
 def billing_and_alerts(r: Rule, org: Organization) -> Iterable[Finding]:
     billing = org.blueprint.billing
     for index, arn in enumerate(billing.read_only_principals):
@@ -129,7 +131,8 @@ _TRAIL_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?![._-]))*[A-Za-z0-9
 _IP_ADDRESS = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 
 
-@rule("LZ314", "The organization trail has a name CloudTrail accepts", _TRAIL_API)
+@rule("LZ314", "The organization trail has a name CloudTrail accepts", _TRAIL_API,
+      fixture="trail-name.yaml")
 def trail_name(r: Rule, org: Organization) -> Iterable[Finding]:
     trail = org.blueprint.services.organization_trail
     if trail is None or not trail.enabled:

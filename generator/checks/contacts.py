@@ -42,7 +42,8 @@ def email_problem(email: str) -> str:
     return f"email address '{email}' is not valid"
 
 
-@rule("LZ211", "Contact phone numbers are in E.164 form", _CONTACT_API)
+@rule("LZ211", "Contact phone numbers are in E.164 form", _CONTACT_API,
+      fixture="contacts-phone-format.yaml", cites=("SEED-5.1",))
 def phones(r: Rule, org: Organization) -> Iterable[Finding]:
     hint = "write it like +14155550100: no spaces, dashes or brackets"
     primary = org.blueprint.contacts.primary
@@ -55,7 +56,8 @@ def phones(r: Rule, org: Organization) -> Iterable[Finding]:
                 yield r.finding(org, (*path, kind, "phone"), problem, hint)
 
 
-@rule("LZ212", "Contact and alert email addresses are valid", _ALTERNATE_API)
+@rule("LZ212", "Contact and alert email addresses are valid", _ALTERNATE_API,
+      fixture="contacts-email.yaml")
 def emails(r: Rule, org: Organization) -> Iterable[Finding]:
     hint = "write a full address such as security-team@example.com"
     for path, contacts in alternate_contact_sets(org):

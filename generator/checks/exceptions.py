@@ -11,7 +11,8 @@ from generator.findings import Finding
 from generator.model import Organization
 
 
-@rule("LZ230", "Exceptions name known seed recommendations", SEED_PAGE)
+@rule("LZ230", "Exceptions name known seed recommendations", SEED_PAGE,
+      fixture="unknown-exception.yaml")
 def exception_ids(r: Rule, org: Organization) -> Iterable[Finding]:
     for key in org.blueprint.exceptions:
         if key not in KNOWN_IDS:

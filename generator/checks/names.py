@@ -2,20 +2,45 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from generator.checks.registry import Rule, rule
 from generator.findings import Finding, KeyPath, Severity
 from generator.model import Organization, logical_id
 
 _API = "https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html"
-_SEED_EMAIL = "seed: Account and credentials / Use a group email address for root accounts"
 _EMAIL_LOCAL_FORBIDDEN = set(" \t\"'()<>[]:;,\\|%&")
 _DOMAIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 _ROLE = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)  # IAM names are ASCII
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
 _PERSONAL = re.compile(r"^[a-z]+[._][a-z]+$")
+
+
+@lru_cache(maxsize=1)
+def known_regions() -> dict[str, str]:
+    """Region name -> partition, from the endpoint data botocore ships (no hand-kept list: a
+    region AWS opens reaches lzgen with a botocore upgrade). The JSON file is read without
+    importing botocore, which only generator/aws imports."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        return {}
+    data = Path(spec.origin).parent / "data" / "endpoints.json"
+    endpoints = json.loads(data.read_text(encoding="utf-8"))
+    return {region: partition["partition"] for partition in endpoints["partitions"]
+            for region in partition["regions"]}
+
+
+def _nearest_region(region: str, known: dict[str, str]) -> str:
+    close = difflib.get_close_matches(region, sorted(known), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return hint + "if AWS opened this region after your botocore release, upgrade boto3"
 
 
 def email_problem(email: str) -> str:
@@ -43,7 +68,8 @@ def _emails(org: Organization) -> list[tuple[KeyPath, str, str]]:
     return sorted(result, key=lambda entry: org.locate(entry[0]).line)
 
 
-@rule("LZ105", "Root emails are valid, unique and on the business domain", _SEED_EMAIL)
+@rule("LZ105", "Root emails are valid, unique and on the business domain",
+      fixture="duplicate-email.yaml", seed="SEED-6.1", cites=("SEED-6.2",))
 def root_emails(r: Rule, org: Organization) -> Iterable[Finding]:
     domain = org.blueprint.organization.email_domain.lower()
     owners: dict[str, str] = {}
@@ -68,7 +94,7 @@ def root_emails(r: Rule, org: Organization) -> Iterable[Finding]:
                             f"e.g. aws-{owner}@{domain}", Severity.WARNING)
 
 
-@rule("LZ106", "Names fit AWS's formats", _API)
+@rule("LZ106", "Names fit AWS's formats", _API, fixture="account-name-too-long.yaml")
 def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
     management = org.blueprint.organization.management_account
     for path, name in [(("organization", "management_account", "name"), management.name),
@@ -94,13 +120,25 @@ def name_formats(r: Rule, org: Organization) -> Iterable[Finding]:
                         "management account's name", "give the member account another name")
 
 
-@rule("LZ107", "Regions are real region names", "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html")
+@rule("LZ107", "Regions are real region names",
+      "https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-regions.html",
+      fixture="region-typo.yaml")
 def regions(r: Rule, org: Organization) -> Iterable[Finding]:
     settings = org.blueprint.organization
+    known = known_regions()
     for index, region in enumerate(settings.regions):
         if not _REGION.match(region):
             yield r.finding(org, ("organization", "regions", index),
                             f"'{region}' is not a region name", "write names like eu-west-1")
+        elif known and region not in known:
+            yield r.finding(org, ("organization", "regions", index), f"'{region}' is not an "
+                            "AWS region (not in the region list of the installed botocore)",
+                            _nearest_region(region, known))
+    partitions = {known[region] for region in settings.regions if region in known}
+    if len(partitions) > 1:
+        yield r.finding(org, ("organization", "regions"), "the regions belong to different "
+                        f"partitions ({', '.join(sorted(partitions))}); an organization lives in "
+                        "one partition", "list regions of one partition only")
     if len(set(settings.regions)) != len(settings.regions):
         yield r.finding(org, ("organization", "regions"), "a region is listed twice",
                         "list each region once")
@@ -111,7 +149,9 @@ def regions(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ108", "Names give distinct CloudFormation logical IDs",
-      "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/resources-section-structure.html")
+      "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
+      "resources-section-structure.html",
+      fixture="logical-id-clash.yaml")
 def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
     groups: list[tuple[str, list[tuple[KeyPath, str]]]] = [
         ("Account", [(("accounts", n), n) for n in org.accounts]),

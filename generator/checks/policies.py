@@ -20,7 +20,8 @@ def _document_path(policy: ResolvedPolicy, inner: KeyPath) -> KeyPath:
     return (*base, "file" if policy.spec.file is not None else "builtin")
 
 
-@rule("LZ120", "Policy documents follow the grammar of their type", _SYNTAX)
+@rule("LZ120", "Policy documents follow the grammar of their type", _SYNTAX,
+      fixture="scp-bad-version.yaml")
 def grammar(r: Rule, org: Organization) -> Iterable[Finding]:
     from generator.policies.grammar import validate
 
@@ -34,7 +35,8 @@ def grammar(r: Rule, org: Organization) -> Iterable[Finding]:
                             f"{problem.message}", problem.hint)
 
 
-@rule("LZ121", "Policy documents fit their size limit", DEFAULTS["scp_size"].source)
+@rule("LZ121", "Policy documents fit their size limit", DEFAULTS["scp_size"].source,
+      fixture="scp-too-large.yaml")
 def size(r: Rule, org: Organization) -> Iterable[Finding]:
     from generator.policies.grammar import minified_size
 

@@ -18,7 +18,7 @@ def _suggest(name: str, known: Iterable[str]) -> str:
     return f"did you mean '{close[0]}'?" if close else ""
 
 
-@rule("LZ101", "Account parents resolve", _SOURCE)
+@rule("LZ101", "Account parents resolve", _SOURCE, fixture="missing-ou.yaml")
 def account_parent_exists(r: Rule, org: Organization) -> Iterable[Finding]:
     for name, account in org.accounts.items():
         if account.ou != ROOT and account.ou not in org.ous:
@@ -28,7 +28,7 @@ def account_parent_exists(r: Rule, org: Organization) -> Iterable[Finding]:
                             f"'{account.ou}', which is not defined", hint)
 
 
-@rule("LZ102", "Policy attachments resolve", _SOURCE)
+@rule("LZ102", "Policy attachments resolve", _SOURCE, fixture="attach-bad-target.yaml")
 def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     for policy in org.policies.values():
         for target in policy.targets:
@@ -56,7 +56,7 @@ def attachments_exist(r: Rule, org: Organization) -> Iterable[Finding]:
             seen.add(target.key)
 
 
-@rule("LZ109", "FullAWSAccess detachments resolve", _SOURCE)
+@rule("LZ109", "FullAWSAccess detachments resolve", _SOURCE, fixture="detach-unknown-target.yaml")
 def detach_targets_exist(r: Rule, org: Organization) -> Iterable[Finding]:
     for index, entry in enumerate(org.blueprint.full_aws_access.detach):
         kind, _, name = entry.partition(":")

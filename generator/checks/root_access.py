@@ -1,6 +1,7 @@
 """The root user plan (root_access): vault, custodians, access tests, MFA, recovery phone.
 
-Each rule gives way to an accepted exception of its seed recommendation (`exceptions:`).
+Each rule gives way to an accepted exception of its seed recommendation (`exceptions:`),
+in generator/checks/registry.py.
 """
 
 from __future__ import annotations
@@ -9,37 +10,28 @@ from collections.abc import Iterable
 
 from generator.blueprint.schema import MfaDeviceType, RootAccess
 from generator.checks.registry import Rule, rule
-from generator.checks.seed import exception_for
 from generator.findings import Finding, Severity
 from generator.model import Organization
 
-_SEED = "seed: Account and credentials / "
-_PASSWORD = _SEED + "Use a strong password for the root user"
-_PROCESSES = _SEED + "Document the processes for using the root user credentials"
-_MFA = _SEED + "Enable MFA for your root user credentials"
-_MONITOR = _SEED + "Apply controls to monitor access to the root user credentials"
-_PHONE = _SEED + "Keep the contact phone number updated"
 _WHERE = ("root_access",)
 MIN_CUSTODIANS = 2
 MAX_TEST_INTERVAL_MONTHS = 3
 MIN_MFA_DEVICES = 2
 
 
-def plan_to_check(org: Organization, recommendation: str) -> RootAccess | None:
-    """The root access plan, unless it is absent or the recommendation is excepted."""
-    plan = org.blueprint.root_access
-    if plan is None or exception_for(org.blueprint.exceptions, recommendation) is not None:
-        return None
-    return plan
+def plan_to_check(org: Organization) -> RootAccess | None:
+    """The root access plan (run_checks skips a rule whose recommendation is excepted)."""
+    return org.blueprint.root_access
 
 
 def same_place(first: str, second: str) -> bool:
     return first.strip().casefold() == second.strip().casefold()
 
 
-@rule("LZ201", "The password vault does not depend on AWS", _PASSWORD, Severity.WARNING)
+@rule("LZ201", "The password vault does not depend on AWS", severity=Severity.WARNING,
+      fixture="root-vault-on-aws.yaml", seed="SEED-1.2")
 def vault_independent_of_aws(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-1.2")
+    plan = plan_to_check(org)
     if plan and plan.vault.depends_on_aws:
         yield r.finding(org, (*_WHERE, "vault", "depends_on_aws"),
                         f"vault '{plan.vault.name}' depends on AWS: if the accounts it protects "
@@ -48,9 +40,10 @@ def vault_independent_of_aws(r: Rule, org: Organization) -> Iterable[Finding]:
                         "AWS accounts, or accept it under exceptions: SEED-1.2")
 
 
-@rule("LZ202", "At least two custodians open the vault", _PASSWORD)
+@rule("LZ202", "At least two custodians open the vault",
+      fixture="root-one-custodian.yaml", seed="SEED-1.3", cites=("SEED-2.4",))
 def vault_custodians(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-1.3")
+    plan = plan_to_check(org)
     if plan and len(set(plan.vault.custodians)) < MIN_CUSTODIANS:
         found = len(set(plan.vault.custodians))
         yield r.finding(org, (*_WHERE, "vault", "custodians"),
@@ -60,9 +53,10 @@ def vault_custodians(r: Rule, org: Organization) -> Iterable[Finding]:
                         "together")
 
 
-@rule("LZ203", "Access to the vault is logged", _PASSWORD, Severity.WARNING)
+@rule("LZ203", "Access to the vault is logged", severity=Severity.WARNING,
+      fixture="root-vault-not-logged.yaml", seed="SEED-1.4")
 def vault_access_logged(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-1.4")
+    plan = plan_to_check(org)
     if plan and not plan.vault.access_logged:
         yield r.finding(org, (*_WHERE, "vault", "access_logged"),
                         f"access to vault '{plan.vault.name}' is not logged: nobody would know "
@@ -70,9 +64,10 @@ def vault_access_logged(r: Rule, org: Organization) -> Iterable[Finding]:
                         "access_logged: true")
 
 
-@rule("LZ204", "Root access is tested at least quarterly", _PROCESSES, Severity.WARNING)
+@rule("LZ204", "Root access is tested at least quarterly", severity=Severity.WARNING,
+      fixture="root-tested-yearly.yaml", seed="SEED-2.3")
 def test_interval(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-2.3")
+    plan = plan_to_check(org)
     if plan and plan.test_interval_months > MAX_TEST_INTERVAL_MONTHS:
         yield r.finding(org, (*_WHERE, "test_interval_months"),
                         f"root access is tested every {plan.test_interval_months} months; a "
@@ -80,9 +75,10 @@ def test_interval(r: Rule, org: Organization) -> Iterable[Finding]:
                         f"test at least every {MAX_TEST_INTERVAL_MONTHS} months")
 
 
-@rule("LZ205", "Each root user has at least two MFA devices of the listed types", _MFA)
+@rule("LZ205", "Each root user has at least two MFA devices of the listed types",
+      fixture="root-mfa-primary-unlisted.yaml", seed="SEED-3.3", cites=("SEED-3.1",))
 def mfa_devices(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-3.3")
+    plan = plan_to_check(org)
     if plan is None:
         return
     mfa = plan.mfa
@@ -98,9 +94,10 @@ def mfa_devices(r: Rule, org: Organization) -> Iterable[Finding]:
                         "add it to device_types or choose another primary")
 
 
-@rule("LZ206", "A battery-powered primary has a battery-free backup", _MFA, Severity.WARNING)
+@rule("LZ206", "A battery-powered primary has a battery-free backup", severity=Severity.WARNING,
+      fixture="root-battery-only.yaml", seed="SEED-3.4")
 def battery_free_backup(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-3.4")
+    plan = plan_to_check(org)
     if plan is None or not plan.mfa.primary.uses_battery:
         return
     if not any(not kind.uses_battery for kind in plan.mfa.device_types):
@@ -111,9 +108,10 @@ def battery_free_backup(r: Rule, org: Organization) -> Iterable[Finding]:
                         f"'{MfaDeviceType.VIRTUAL}' to device_types")
 
 
-@rule("LZ207", "MFA devices are stored apart from the password vault", _MFA, Severity.WARNING)
+@rule("LZ207", "MFA devices are stored apart from the password vault", severity=Severity.WARNING,
+      fixture="root-mfa-in-vault.yaml", seed="SEED-3.5")
 def mfa_storage(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-3.5")
+    plan = plan_to_check(org)
     if plan is None:
         return
     storage = plan.mfa.storage
@@ -128,10 +126,11 @@ def mfa_storage(r: Rule, org: Organization) -> Iterable[Finding]:
                         "by different people or tools")
 
 
-@rule("LZ208", "The recovery phone is stored apart and its bill has an owner", _PHONE,
-      Severity.WARNING)
+@rule("LZ208", "The recovery phone is stored apart and its bill has an owner",
+      severity=Severity.WARNING, fixture="root-phone-with-mfa.yaml", seed="SEED-5.2",
+      cites=("SEED-5.3",))
 def recovery_phone(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-5.2")
+    plan = plan_to_check(org)
     if plan is None:
         return
     phone = plan.recovery_phone
@@ -153,9 +152,10 @@ def recovery_phone(r: Rule, org: Organization) -> Iterable[Finding]:
                         "team that pays it, and tell them why it must stay")
 
 
-@rule("LZ209", "Someone is named to escalate unexpected root use to", _MONITOR, Severity.WARNING)
+@rule("LZ209", "Someone is named to escalate unexpected root use to", severity=Severity.WARNING,
+      fixture="root-no-escalation.yaml", seed="SEED-4.3", cites=("SEED-2.4",))
 def escalation(r: Rule, org: Organization) -> Iterable[Finding]:
-    plan = plan_to_check(org, "SEED-4.3")
+    plan = plan_to_check(org)
     if plan and not plan.escalation.strip():
         yield r.finding(org, _WHERE, "the plan names no escalation contact for root use nobody "
                         "expected", "set root_access.escalation, e.g. the security incident "

@@ -25,14 +25,15 @@ def target_path(org: Organization, key: str) -> KeyPath:
     return ("organization",)
 
 
-@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source)
+@rule("LZ110", "OU tree within the depth and count quotas", DEFAULTS["ou_depth"].source,
+      fixture="ous-six-deep.yaml")
 def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
     depth_limit = org.quotas["ou_depth"]
     for ou in org.ous.values():
         if ou.depth > depth_limit:
             yield r.finding(org, ou.yaml_path, f"OU '{ou.path}' is nested {ou.depth} levels deep; "
                             f"AWS allows {depth_limit} below the root",
-                            "move it up the tree (or raise quotas.ou_depth if AWS raised it)")
+                            "move it up the tree: AWS raises this limit for nobody")
         if "/" in ou.name:
             yield r.finding(org, ou.yaml_path, f"OU name '{ou.name}' contains '/'",
                             "'/' separates OU paths; use another character")
@@ -47,7 +48,7 @@ def ou_quotas(r: Rule, org: Organization) -> Iterable[Finding]:
 
 
 @rule("LZ111", "Policies attached to one target stay within the quota",
-      DEFAULTS["scp_per_target"].source)
+      DEFAULTS["scp_per_target"].source, fixture="eleven-scps.yaml")
 def attachments_per_target(r: Rule, org: Organization) -> Iterable[Finding]:
     for key, names in org.attachments.items():
         for policy_type, quota_name in _TYPE_QUOTA.items():
@@ -78,15 +79,20 @@ def _allows_something(org: Organization, key: str) -> bool:
     return False
 
 
-@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL)
+@rule("LZ112", "Every OU and account keeps an Allow path through its SCPs", _SCP_EVAL,
+      fixture="lockout.yaml")
 def scp_allow_path(r: Rule, org: Organization) -> Iterable[Finding]:
     if not org.blueprint.full_aws_access.detach:
         return
     blocked = {k for k in [ROOT, *(f"ou:{p}" for p in org.ous),
                            *(f"account:{a}" for a in org.accounts)]
                if not _allows_something(org, k)}
+    detach = org.blueprint.full_aws_access.detach
     for key in sorted(blocked):
-        yield r.finding(org, target_path(org, key), f"{key} has FullAWSAccess detached and no "
+        # The root is written nowhere: point at the line that detaches FullAWSAccess from it.
+        where = (("full_aws_access", "detach", detach.index(key))
+                 if key == ROOT and key in detach else target_path(org, key))
+        yield r.finding(org, where, f"{key} has FullAWSAccess detached and no "
                         "other SCP that allows anything: every account at or below it would be "
                         "locked out", "attach an SCP with an Allow statement (for example the "
                         "built-in 'full-aws-access') or keep FullAWSAccess")

@@ -90,7 +90,8 @@ def _problems(effective: Mapping[str, Any] | None, tags: Mapping[str, str],
     return problems
 
 
-@rule("LZ310", "Accounts and OUs carry the tags their tag policies require", _SOURCE)
+@rule("LZ310", "Accounts and OUs carry the tags their tag policies require", _SOURCE,
+      fixture="tag-required-missing.yaml")
 def tags_comply(r: Rule, org: Organization) -> Iterable[Finding]:
     effective = _Effective(org)
     attached_to, required = _required(org)

@@ -43,7 +43,7 @@ def tag_problem(key: str, value: str) -> str:
     return ""
 
 
-@rule("LZ130", "Tags follow AWS's pattern and count", _SOURCE)
+@rule("LZ130", "Tags follow AWS's pattern and count", _SOURCE, fixture="tag-bad-char.yaml")
 def tags(r: Rule, org: Organization) -> Iterable[Finding]:
     limit = org.quotas["tags_per_entity"]
     for path, entity_tags in tagged_entities(org):

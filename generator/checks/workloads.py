@@ -1,7 +1,8 @@
 """How accounts and OUs hold workloads: foundational accounts, production kept apart from the
 rest, OUs shaped by controls rather than by the org chart.
 
-Each rule gives way to an accepted exception of its seed recommendation (`exceptions:`).
+Each rule gives way to an accepted exception of its seed recommendation (`exceptions:`),
+in generator/checks/registry.py.
 """
 
 from __future__ import annotations
@@ -11,13 +12,8 @@ from collections.abc import Iterable
 
 from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
 from generator.checks.registry import Rule, rule
-from generator.checks.seed import exception_for
 from generator.findings import Finding, Severity
 from generator.model import ROOT, Organization
-
-_SEED = "seed: Organization structure and workloads / "
-_MULTIPLE = _SEED + "Use multiple accounts to organize your workloads"
-_PURPOSE = _SEED + "Group workloads based on business purpose and not reporting structure"
 
 PROD, NON_PROD = "production", "non-production"
 # Shared accounts serve both sides and belong to neither.
@@ -40,15 +36,9 @@ def account_kind(org: Organization, name: str) -> str | None:
     return kind_of(account.environment or org.environment_of_ou(account.ou))
 
 
-def excepted(org: Organization, recommendation: str) -> bool:
-    return exception_for(org.blueprint.exceptions, recommendation) is not None
-
-
 @rule("LZ221", "Foundational accounts exist: log archive, security tooling, infrastructure",
-      _MULTIPLE)
+      fixture="no-infrastructure-account.yaml", seed="SEED-9.1")
 def foundational_accounts(r: Rule, org: Organization) -> Iterable[Finding]:
-    if excepted(org, "SEED-9.1"):
-        return
     purposes = {account.purpose for account in org.accounts.values()}
     missing = [p.value for p in (Purpose.LOG_ARCHIVE, Purpose.SECURITY_TOOLING)
                if p not in purposes]
@@ -63,10 +53,9 @@ def foundational_accounts(r: Rule, org: Organization) -> Iterable[Finding]:
                         "infrastructure each get an account of their own")
 
 
-@rule("LZ222", "No OU holds both production and non-production accounts", _MULTIPLE)
+@rule("LZ222", "No OU holds both production and non-production accounts",
+      fixture="mixed-ou.yaml", seed="SEED-9.2")
 def ou_mixes_environments(r: Rule, org: Organization) -> Iterable[Finding]:
-    if excepted(org, "SEED-9.2"):
-        return
     by_parent: dict[str, list[str]] = {}
     for name in sorted(org.accounts, key=lambda n: org.locate(("accounts", n)).line):
         by_parent.setdefault(org.accounts[name].ou, []).append(name)
@@ -84,10 +73,9 @@ def ou_mixes_environments(r: Rule, org: Organization) -> Iterable[Finding]:
                             "Workloads/NonProd")
 
 
-@rule("LZ223", "An account's environment agrees with its OU's", _MULTIPLE)
+@rule("LZ223", "An account's environment agrees with its OU's",
+      fixture="account-env-conflict.yaml", seed="SEED-9.2")
 def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
-    if excepted(org, "SEED-9.2"):
-        return
     for name, account in org.accounts.items():
         ou_environment = org.environment_of_ou(account.ou)
         own, inherited = kind_of(account.environment), kind_of(ou_environment)
@@ -98,10 +86,9 @@ def account_environment_agrees(r: Rule, org: Organization) -> Iterable[Finding]:
                             "move the account to an OU of its environment")
 
 
-@rule("LZ224", "Production accounts sit under a production OU", _PURPOSE)
+@rule("LZ224", "Production accounts sit under a production OU",
+      fixture="prod-outside-prod-ou.yaml", seed="SEED-8.2")
 def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Finding]:
-    if excepted(org, "SEED-8.2"):
-        return
     for name, account in org.accounts.items():
         if account.ou != ROOT and account.ou not in org.ous:
             continue  # LZ101 reports the unknown OU
@@ -114,11 +101,9 @@ def production_under_production_ou(r: Rule, org: Organization) -> Iterable[Findi
                             "so that production controls apply to it")
 
 
-@rule("LZ225", "Top-level OUs follow business purpose, not reporting structure", _PURPOSE,
-      Severity.WARNING)
+@rule("LZ225", "Top-level OUs follow business purpose, not reporting structure",
+      severity=Severity.WARNING, fixture="department-ous.yaml", seed="SEED-8.1")
 def reporting_structure(r: Rule, org: Organization) -> Iterable[Finding]:
-    if excepted(org, "SEED-8.1"):
-        return
     for ou in org.children_of(ROOT):
         if re.sub(r"[^a-z]", "", ou.name.lower()) not in DEPARTMENTS:
             continue

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
 from generator.blueprint.schema import INFRASTRUCTURE_PURPOSES, Environment, Purpose
+from generator.checks import rules_supporting
 from generator.checks.seed import RECOMMENDATIONS, Recommendation, exception_for
 from generator.checks.workloads import NON_PROD, PROD, account_kind
 from generator.documents.runbooks import ROOT_CREDENTIALS, root_credentials
@@ -106,7 +107,11 @@ class _Procedure:
 
     section: str
     status: Status
-    rules: tuple[str, ...] = field(default=())
+    recommendation: str
+
+    @property
+    def rules(self) -> tuple[str, ...]:
+        return rules_supporting(self.recommendation)
 
     def __call__(self, facts: _Facts) -> Outcome:
         if facts.org.blueprint.root_access is None:
@@ -119,6 +124,11 @@ class _Procedure:
         if not link:
             return Status.NOT_CONFIGURED, [f"{ROOT_CREDENTIALS} lacks section #{self.section}"]
         return self.status, [link, *(f"check {r} passes" for r in self.rules)]
+
+
+def _passes(recommendation: str) -> list[str]:
+    """Evidence lines for the rules of the registry that enforce a recommendation."""
+    return [f"check {r} passes" for r in rules_supporting(recommendation)]
 
 
 def _resources(found: Sequence[evidence.Resource], missing: str) -> Outcome:
@@ -154,19 +164,21 @@ def _contact_phone(facts: _Facts) -> Outcome:
         return Status.NOT_CONFIGURED, ["no account:PutContactInformation step: set "
                                        "contacts.primary"]
     return Status.GENERATED, [f"{evidence.describe_step(found[0])} (for {len(found)} "
-                              "account(s))", "check LZ211 passes (E.164)"]
+                              "account(s))", *_passes("SEED-5.1")]
 
 
 def _root_emails_valid(facts: _Facts) -> Outcome:
     count = len(facts.org.accounts) + 1
-    return Status.ENFORCED, [f"check LZ105 passes for {count} root email addresses"]
+    return Status.ENFORCED, [f"{_passes('SEED-6.1')[0]} for {count} root email addresses"]
 
 
 def _root_emails_grouped(facts: _Facts) -> Outcome:
-    personal = [p for p in facts.fired(["LZ105"]) if "personal mailbox" in p]
+    rules = rules_supporting("SEED-6.2")
+    personal = [p for p in facts.fired(rules) if "personal mailbox" in p]
     if personal:
         return Status.NOT_CONFIGURED, personal
-    return Status.ENFORCED, ["check LZ105 finds no personal-looking root mailbox"]
+    return Status.ENFORCED, [f"check {' and '.join(rules)} finds no personal-looking root "
+                             "mailbox"]
 
 
 def _single_organization(facts: _Facts) -> Outcome:
@@ -181,11 +193,12 @@ def _single_organization(facts: _Facts) -> Outcome:
 
 
 def _by_purpose(facts: _Facts) -> Outcome:
-    problems = facts.fired(["LZ225"])
+    problems = facts.fired(rules_supporting("SEED-8.1"))
     if problems:
         return Status.NOT_CONFIGURED, problems
     top = sorted(ou.name for ou in facts.org.children_of(ROOT))
-    return Status.ENFORCED, [f"check LZ225 passes; top-level OUs: {', '.join(top) or 'none'}"]
+    return Status.ENFORCED, [f"{_passes('SEED-8.1')[0]}; top-level OUs: "
+                             f"{', '.join(top) or 'none'}"]
 
 
 def _ous_of(facts: _Facts, environments: set[Environment], missing: str,
@@ -201,7 +214,8 @@ def _ous_of(facts: _Facts, environments: set[Environment], missing: str,
 
 
 def _production_ous(facts: _Facts) -> Outcome:
-    return _ous_of(facts, {Environment.PROD}, "no OU declares environment: prod", ["LZ224"])
+    return _ous_of(facts, {Environment.PROD}, "no OU declares environment: prod",
+                   rules_supporting("SEED-8.2"))
 
 
 def _non_production_ous(facts: _Facts) -> Outcome:
@@ -217,14 +231,15 @@ def _foundational_accounts(facts: _Facts) -> Outcome:
               or a.purpose in INFRASTRUCTURE_PURPOSES}
     found = [r for r in evidence.accounts(facts.build) if r.logical_id in wanted]
     status, found_evidence = _resources(found, "no foundational account in the build")
-    return status, [*found_evidence, "check LZ221 passes"]
+    return status, [*found_evidence, *_passes("SEED-9.1")]
 
 
 def _separate_environments(facts: _Facts) -> Outcome:
     kinds = [account_kind(facts.org, name) for name in facts.org.accounts]
-    return Status.ENFORCED, [f"checks LZ222 and LZ223 pass: {kinds.count(PROD)} production and "
-                             f"{kinds.count(NON_PROD)} non-production accounts, none sharing an "
-                             "OU"]
+    rules = rules_supporting("SEED-9.2")
+    return Status.ENFORCED, [f"checks {' and '.join(rules)} pass: {kinds.count(PROD)} production "
+                             f"and {kinds.count(NON_PROD)} non-production accounts, none sharing "
+                             "an OU"]
 
 
 # Tokens by which an API step of each integrated service can be recognized.
@@ -289,25 +304,25 @@ def _tag_enforcement(facts: _Facts) -> Outcome:
 
 
 _EVALUATORS: dict[str, Callable[[_Facts], Outcome]] = {
-    "SEED-1.1": _Procedure("the-root-password", Status.NOT_AUTOMATABLE),
-    "SEED-1.2": _Procedure("the-root-password", Status.ENFORCED, ("LZ201",)),
-    "SEED-1.3": _Procedure("the-root-password", Status.ENFORCED, ("LZ202",)),
-    "SEED-1.4": _Procedure("the-root-password", Status.ENFORCED, ("LZ203",)),
-    "SEED-2.1": _Procedure("recording-each-use", Status.DOCUMENTED),
-    "SEED-2.2": _Procedure("exceptions-and-unforeseen-events", Status.DOCUMENTED),
-    "SEED-2.3": _Procedure("access-tests", Status.ENFORCED, ("LZ204",)),
-    "SEED-2.4": _Procedure("who-takes-part", Status.DOCUMENTED, ("LZ202", "LZ209")),
-    "SEED-3.1": _Procedure("mfa-devices", Status.NOT_AUTOMATABLE, ("LZ205",)),
+    "SEED-1.1": _Procedure("the-root-password", Status.NOT_AUTOMATABLE, "SEED-1.1"),
+    "SEED-1.2": _Procedure("the-root-password", Status.ENFORCED, "SEED-1.2"),
+    "SEED-1.3": _Procedure("the-root-password", Status.ENFORCED, "SEED-1.3"),
+    "SEED-1.4": _Procedure("the-root-password", Status.ENFORCED, "SEED-1.4"),
+    "SEED-2.1": _Procedure("recording-each-use", Status.DOCUMENTED, "SEED-2.1"),
+    "SEED-2.2": _Procedure("exceptions-and-unforeseen-events", Status.DOCUMENTED, "SEED-2.2"),
+    "SEED-2.3": _Procedure("access-tests", Status.ENFORCED, "SEED-2.3"),
+    "SEED-2.4": _Procedure("who-takes-part", Status.DOCUMENTED, "SEED-2.4"),
+    "SEED-3.1": _Procedure("mfa-devices", Status.NOT_AUTOMATABLE, "SEED-3.1"),
     "SEED-3.2": _root_mfa_detection,
-    "SEED-3.3": _Procedure("mfa-devices", Status.ENFORCED, ("LZ205",)),
-    "SEED-3.4": _Procedure("mfa-devices", Status.ENFORCED, ("LZ206",)),
-    "SEED-3.5": _Procedure("mfa-devices", Status.ENFORCED, ("LZ207",)),
+    "SEED-3.3": _Procedure("mfa-devices", Status.ENFORCED, "SEED-3.3"),
+    "SEED-3.4": _Procedure("mfa-devices", Status.ENFORCED, "SEED-3.4"),
+    "SEED-3.5": _Procedure("mfa-devices", Status.ENFORCED, "SEED-3.5"),
     "SEED-4.1": _root_activity_alert,
     "SEED-4.2": _alert_by_email,
-    "SEED-4.3": _Procedure("when-an-alert-fires", Status.DOCUMENTED, ("LZ209",)),
+    "SEED-4.3": _Procedure("when-an-alert-fires", Status.DOCUMENTED, "SEED-4.3"),
     "SEED-5.1": _contact_phone,
-    "SEED-5.2": _Procedure("recovery-phone", Status.ENFORCED, ("LZ208",)),
-    "SEED-5.3": _Procedure("recovery-phone", Status.NOT_AUTOMATABLE, ("LZ208",)),
+    "SEED-5.2": _Procedure("recovery-phone", Status.ENFORCED, "SEED-5.2"),
+    "SEED-5.3": _Procedure("recovery-phone", Status.NOT_AUTOMATABLE, "SEED-5.3"),
     "SEED-6.1": _root_emails_valid,
     "SEED-6.2": _root_emails_grouped,
     "SEED-7.1": _single_organization,
