@@ -455,9 +455,9 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
         "--refresh", help="Check every API step and StackSet instance again, instead of "
                           "trusting the record of what deploy applied.")] = False,
     workers: Annotated[int, typer.Option(
-        min=1, max=16, help="Stacks deployed at the same time.")] = 4,
+        min=1, max=16, metavar="N", help="Stacks deployed at the same time.")] = 4,
     blueprint: Annotated[Path | None, typer.Option(
-        help="The blueprint OUTPUT was generated from (default: looked for beside "
+        metavar="BLUEPRINT", help="The blueprint OUTPUT was generated from (default: looked for beside "
              "OUTPUT), to refuse an output older than it.")] = None,
     allow_stale: Annotated[bool, typer.Option(
         "--allow-stale", help="Deploy OUTPUT even though its blueprint changed since "
