@@ -131,7 +131,8 @@ class Convergence:
         self.gateway, self.manifest, self.ui, self.options = gateway, manifest, ui, options
         self.resolver = resolver
 
-    def preview(self) -> None:
+    def preview(self) -> int:
+        """Show the repairs drift needs and refuse destructive ones; how many there are."""
         from generator.diff.writers import text_lines
 
         self._closures()
@@ -139,7 +140,7 @@ class Convergence:
         self.ui.phase(f"drift ({len(repairs)} repairs)")
         if not repairs:
             self.ui.ok("the organization matches the deployed templates")
-            return
+            return 0
         self.ui.styled_lines(text_lines(as_diff(repairs)))
         destructive = [r for r in repairs if r.change.risk is Risk.DESTRUCTIVE]
         if destructive and not self.options.allow_destructive:
@@ -147,6 +148,7 @@ class Convergence:
                                + "; ".join(map(str, destructive)),
                                "nothing was changed; rerun with --allow-destructive if "
                                "that is the intent")
+        return len(repairs)
 
     def _closures(self) -> None:
         """Closures this deploy would make, against the quota left, before anything runs."""

@@ -155,6 +155,11 @@ def deployer_policy(manifest: Mapping[str, Any],
             [f"arn:aws:cloudformation:{r}:*:{kind}/lzgen-{org}-*"
              for r in regions for kind in ("stackset", "stackset-target")]
             + ["arn:aws:cloudformation:*:*:type/resource/*"]))
+    # The record of applied steps (generator/aws/applied.py), in the home region.
+    record = f"arn:aws:ssm:{manifest['home_region']}:*:parameter/lzgen/{org}/applied"
+    statements.append(_statement(
+        "RecordOfAppliedSteps", {"ssm:DeleteParameters", "ssm:GetParametersByPath",
+                                 "ssm:PutParameter"}, [record, f"{record}/*"]))
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]

@@ -62,6 +62,9 @@ class StackOptions:
     adopt: bool = False
     # Account name (blueprint key) -> the one-time code AWS sent to its new root email.
     email_codes: tuple[tuple[str, str], ...] = ()
+    refresh: bool = False  # check every API step and StackSet again, ignoring the record
+    workers: int = 4  # stacks deployed at once (generator/aws/schedule.py)
+    confirm_each: bool = False  # ask before each change set, not once for the plan
 
 
 class Stacks:
@@ -69,6 +72,8 @@ class Stacks:
                  options: StackOptions) -> None:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
         self._live: Any = None
+        # Sleeps between polls; the concurrent schedule swaps in one that Ctrl-C interrupts.
+        self.pause: Callable[[float], None] = time.sleep
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -387,7 +392,7 @@ class Stacks:
                 raise AwsError(f"timed out waiting for stack {plan.stack_name}",
                                "it is still running in CloudFormation: rerun later, deploy "
                                "waits for it", code="Timeout")
-            time.sleep(self.options.poll_seconds)
+            self.pause(self.options.poll_seconds)
 
     def _newest_event(self, plan: StackPlan) -> str:
         events = self._call(plan, "DescribeStackEvents", StackName=plan.stack_name)
@@ -423,7 +428,7 @@ class Stacks:
                 raise AwsError(f"timed out waiting for stack {plan.stack_name}",
                                "it is still running in CloudFormation: rerun later",
                                code="Timeout")
-            time.sleep(self.options.poll_seconds)
+            self.pause(self.options.poll_seconds)
 
     @staticmethod
     def _show_event(plan: StackPlan, event: dict[str, Any], tracker: Tracker) -> None:
