@@ -84,6 +84,7 @@ class Deployer:
                                     gateway.region, writable=not options.dry_run)
         self._changed = False  # a stack was created or updated in this run
         self._step = ""  # the API step running, for an interruption's message
+        self._trusted: set[str] | None = None  # trusted access as it is, read once
 
     def run(self) -> DeployReport:
         ensure_known(list(self.manifest.steps))
@@ -226,7 +227,7 @@ class Deployer:
         assert handler is not None  # ensure_known ran first
         key = digest("step", [step.phase, step.service, step.action, step.region,
                               step.parameters])
-        if key in self.record and not self.options.refresh:
+        if key in self.record and not self.options.refresh and not self._undone(step):
             return None
         context = StepContext(self.gateway, self.resolver,
                               step.region or self.gateway.region, self.options, self.ui)
@@ -240,6 +241,18 @@ class Deployer:
                 raise
             return _Pending(step, handler, context, step.parameters, checked=False, key=key)
         return _Pending(step, handler, context, parameters, key=key)
+
+    def _undone(self, step: StepPlan) -> bool:
+        """Whether a recorded EnableAWSServiceAccess step was undone by hand: trusted access
+        turned off is drift that CloudFormation cannot see and converge.py leaves to this
+        step, so one read a deploy checks every recorded one."""
+        if step.key != ("organizations", "EnableAWSServiceAccess"):
+            return False
+        if self._trusted is None:
+            self._trusted = {str(s["ServicePrincipal"]) for s in self.gateway.pages(
+                "organizations", "ListAWSServiceAccessForOrganization",
+                "EnabledServicePrincipals")}
+        return step.parameters.get("ServicePrincipal") not in self._trusted
 
     def _resolved(self, item: _Pending) -> _Pending:
         if item.checked:
