@@ -103,10 +103,16 @@ class Resolver:
     def forget_accounts(self) -> None:
         self._account_list = None
 
-    def account_id(self, name: str) -> str:
+    def account_id(self, name: str, *, published_first: bool = False) -> str:
+        """The account's ID. `published_first`, for callers that need a handful of accounts
+        (preflight's delegated administrators): the ID its stack published (one read) before
+        ListAccounts (a page per 20 accounts), so that a no-op deploy lists no accounts."""
         if re.fullmatch(r"\d{12}", name):
             return name
-        found = self.accounts().get(name) or self._published_id(name)
+        if published_first and self._account_list is None:
+            found = self._published_id(name) or self.accounts().get(name)
+        else:
+            found = self.accounts().get(name) or self._published_id(name)
         if found is None:
             raise AwsError(f"account {name!r} is not in the organization",
                            "the account stacks create it: deploy them first (a dry run "
