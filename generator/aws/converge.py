@@ -9,7 +9,9 @@ its template) and compares it with the resources its stacks own, resolved to IDs
 stacks' own resources. The repairs are API calls that make the live organization match the
 templates again, so that CloudFormation's view and the organization agree. Trusted access,
 delegated administrators, root tags and FullAWSAccess are API steps: each step's own check
-already finds them undone and runs again.
+finds them undone and runs again -- for trusted access on every deploy (one read,
+aws/deploy.py), for the others once the record of applied steps (aws/applied.py) holds them
+only with `--refresh`.
 """
 
 from __future__ import annotations
