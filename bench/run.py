@@ -3,6 +3,7 @@ installed `lzgen` command the way a user runs it, with the targets checked side 
 
     .venv/bin/python bench/run.py            # the whole bench, under 10 minutes on 2 cores
     .venv/bin/python bench/run.py --quick    # 50 and 500 accounts only, one run each
+    .venv/bin/python bench/run.py --deploy   # deploy to the emulator: calls (bench/deploy.py)
 
 It prints one table and appends it, with a description of the machine, to bench/RESULTS.md
 (`--no-record` leaves the file alone). See bench/README.md for what each figure means.
@@ -407,7 +408,19 @@ def main() -> None:
                              "5,000 accounts")
     parser.add_argument("--no-record", action="store_true",
                         help="print the table without appending it to bench/RESULTS.md")
+    parser.add_argument("--deploy", action="store_true",
+                        help="the deploy bench only: first deploy, no-op and one added account "
+                             "on the emulator, in botocore calls (bench/deploy.py)")
+    parser.add_argument("--sizes", default="500,1000",
+                        help="accounts for --deploy, comma-separated (default 500,1000)")
+    parser.add_argument("--account-stacks", type=int, default=None,
+                        help="for --deploy: set the blueprint's layout.account_stacks "
+                             "(default: the example's layout, untouched)")
     args = parser.parse_args()
+    if args.deploy:
+        run_deploy_bench([int(n) for n in args.sizes.split(",")], not args.no_record,
+                         args.account_stacks)
+        return
     os.waitpid = _wait4_keeping_usage
     started, before = datetime.now(UTC), machine()
     console = Console(record=True, width=140)
@@ -430,6 +443,34 @@ def main() -> None:
                f"- the bench took {elapsed:.0f} s\n\n```text\n{_strip_log(text)}```\n")
     print(f"\nthe bench took {elapsed:.0f} s")
     if not args.no_record:
+        with RESULTS.open("a", encoding="utf-8") as stream:
+            stream.write("\n" + summary)
+        print(f"appended to {RESULTS.relative_to(ROOT)}")
+
+
+def run_deploy_bench(sizes: list[int], record: bool, account_stacks: int | None) -> None:
+    from bench.deploy import bench_deploy
+
+    started, before = datetime.now(UTC), machine()
+    console = Console(record=True, width=140)
+    clock = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="lzgen-bench-deploy-") as folder:
+        grid, details = bench_deploy(sizes, Path(folder), console, account_stacks)
+    elapsed = time.perf_counter() - clock
+    console.print(grid)
+    text = console.export_text(clear=True)
+    lines = [line for line in text.splitlines() if " accounts: " not in line
+             or not line.startswith("[")]
+    layout = (f"layout.account_stacks {account_stacks}" if account_stacks
+              else "the example's layout")
+    summary = (f"### {started:%Y-%m-%d %H:%M} UTC (deploy, {layout})\n\n"
+               f"- machine: {before}\n- at the end: load average "
+               f"{machine().rsplit('load average ', 1)[1]}\n- {versions()}\n"
+               f"- the deploy bench took {elapsed:.0f} s\n\n"
+               "```text\n" + "\n".join(lines).strip("\n") + "\n```\n\n"
+               f"Most frequent calls:\n\n{details}\n")
+    print(f"\nthe deploy bench took {elapsed:.0f} s")
+    if record:
         with RESULTS.open("a", encoding="utf-8") as stream:
             stream.write("\n" + summary)
         print(f"appended to {RESULTS.relative_to(ROOT)}")

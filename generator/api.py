@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 
     from generator.aws.deploy import DeployReport
     from generator.aws.gateway import Gateway
+    from generator.aws.ui import DeployUi
     from generator.diff import Diff
     from generator.diff.sources import Materialised, Source
     from generator.documents.starter import Answers
@@ -49,24 +50,32 @@ def check(org: Organization) -> list[Finding]:
     return run_checks(org)
 
 
-def validate(path: Path, lint: bool = True, cache: bool = True) -> Result:
+def validate(path: Path, lint: bool = True, cache: bool = True,
+             out_dir: Path | None = None) -> Result:
     """Everything `generate` does except writing. Raises FindingsError on any error.
 
-    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py)."""
+    With `cache`, cfn-lint's results are reused from the lint cache (generator/lint.py).
+    With `out_dir`, the manifest names the blueprint by its path from there (so that deploy
+    finds it and refuses an output older than its blueprint)."""
+    import os
+
     from generator.lint import LintPool
 
     org = load(path)
+    source = Path(os.path.relpath(path.absolute(), out_dir.absolute())).as_posix() \
+        if out_dir is not None else None
     with LintPool() as pool:
         if lint and len(org.accounts) + len(org.ous) >= WARM_LINT_AT:
             pool.warm((org.blueprint.organization.home_region,))
-        return _check_build_lint(org, pool if lint else None, cache)
+        return _check_build_lint(org, pool if lint else None, cache, source)
 
 
 # From this many accounts and OUs on, a worker loads cfn-lint while the templates are built.
 WARM_LINT_AT = 300
 
 
-def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> Result:
+def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool,
+                      source: str | None = None) -> Result:
     findings = check(org)
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
@@ -81,7 +90,7 @@ def _check_build_lint(org: Organization, pool: LintPool | None, cache: bool) -> 
         raise FindingsError(findings)
     from generator.aws.policy import deployer_policy
 
-    files = render_files(org, built, deployer_policy)
+    files = render_files(org, built, deployer_policy, source=source)
     if pool is not None:
         from generator.lint import LintCache, default_cache_dir, lint_all
 
@@ -97,7 +106,7 @@ def generate(path: Path, out_dir: Path, lint: bool = True, cache: bool = True) -
     from generator.output import check_output_folder, write_atomically
 
     check_output_folder(out_dir)  # before the slow part, and again when writing
-    result = validate(path, lint=lint, cache=cache)
+    result = validate(path, lint=lint, cache=cache, out_dir=out_dir)
     write_atomically(out_dir, result.files)
     return result
 
@@ -201,6 +210,11 @@ class DeploySettings:
     poll_seconds: float = 5.0
     adopt: bool = False
     email_codes: dict[str, str] = field(default_factory=dict)  # account -> one-time code
+    refresh: bool = False
+    confirm_each: bool = False
+    workers: int = 4
+    blueprint: Path | None = None  # where to find the blueprint (default: beside the output)
+    allow_stale: bool = False
 
 
 def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None = None,
@@ -212,16 +226,53 @@ def deploy(out_dir: Path, settings: DeploySettings, *, console: Console | None =
     from generator.aws.ui import DeployUi
 
     manifest = load_manifest(out_dir)
+    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive,
+                  confirm_each=settings.confirm_each)
+    _refuse_stale(out_dir, settings, ui)
     if gateway is None:
         gateway = Gateway(profile=settings.profile,
                           region=settings.region or manifest.home_region,
                           endpoint_url=settings.endpoint_url)
-    ui = DeployUi(console, assume_yes=settings.yes, interactive=interactive)
     options = DeployOptions(dry_run=settings.dry_run,
                             allow_destructive=settings.allow_destructive,
                             poll_seconds=settings.poll_seconds, adopt=settings.adopt,
-                            email_codes=tuple(sorted(settings.email_codes.items())))
+                            email_codes=tuple(sorted(settings.email_codes.items())),
+                            refresh=settings.refresh, confirm_each=settings.confirm_each,
+                            workers=settings.workers)
     return Deployer(manifest, gateway, ui, options).run()
+
+
+def _refuse_stale(out_dir: Path, settings: DeploySettings, ui: DeployUi) -> None:
+    """Refuse an output generated from another version of its blueprint (the manifest
+    records the digest of the blueprint's content), unless --allow-stale."""
+    from generator.errors import BlueprintError, RefusedError
+    from generator.output import blueprint_digest, recorded_blueprint
+
+    recorded = recorded_blueprint(out_dir)
+    if recorded is None:
+        ui.note("the manifest records no blueprint digest (an older lzgen wrote it): "
+                "cannot tell whether the output is current")
+        return
+    where, wanted = recorded
+    found = settings.blueprint or out_dir / where
+    if not found.is_file():
+        ui.note(f"blueprint {where} (from {out_dir}) not found: cannot tell whether the "
+                "output is current (pass --blueprint PATH)")
+        return
+    try:
+        current = blueprint_digest(load(found))
+    except BlueprintError:
+        current = ""  # no longer even loads: certainly not what was generated
+    if current == wanted:
+        return
+    if settings.allow_stale:
+        ui.warn(f"{out_dir} was generated from another version of {found}: deploying it "
+                "anyway (--allow-stale)")
+        return
+    raise RefusedError(f"{out_dir} was generated from another version of {found}: the "
+                       "blueprint changed since `generate`",
+                       f"run `lzgen generate {found} -o {out_dir}` and review it, or deploy "
+                       "the output as it is with --allow-stale")
 
 
 def deploy_locally(out_dir: Path, settings: DeploySettings, *,
@@ -258,10 +309,10 @@ def import_organization(path: Path, settings: DeploySettings, *, name: str | Non
     """Read the live organization and write it as a blueprint at `path` (with policies/).
     The blueprint is written even when it breaks checks; the findings are returned."""
     from generator.aws.importer import import_blueprint, render_blueprint, write_import
-    from generator.aws.live import read_live
+    from generator.aws.live import enabled_regions, read_live
 
     gateway = gateway or _gateway(settings, "us-east-1")
-    live = read_live(gateway)
+    live = read_live(gateway, enabled_regions(gateway))
     imported = import_blueprint(live, name=name, home_region=gateway.region)
     draft = render_blueprint(imported, live.organization_id)
     written = write_import(imported, draft, path)
@@ -287,7 +338,7 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
-    live = read_live(gateway)
+    live = read_live(gateway, org.blueprint.organization.regions)
     if live.unknown_policy_types:
         raise AwsError(f"the organization has policy types this lzgen does not know "
                        f"({', '.join(live.unknown_policy_types)}); drift cannot compare "

@@ -452,6 +452,22 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
         help="The one-time code AWS sent to an account's new "
                              "root email (repeatable; without it deploy asks on the "
                              "terminal).")] = None,
+    confirm_each: Annotated[bool, typer.Option(
+        "--confirm-each", help="Ask before each change set and each phase of API steps, "
+                               "not once for the whole plan (stacks then run one at a "
+                               "time).")] = False,
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Check every API step and StackSet instance again, instead of "
+                          "trusting the record of what deploy applied.")] = False,
+    workers: Annotated[int, typer.Option(
+        min=1, max=16, metavar="N", help="Stacks deployed at the same time.")] = 4,
+    blueprint: Annotated[Path | None, typer.Option(
+        metavar="BLUEPRINT",
+        help="The blueprint OUTPUT was generated from (default: looked for beside OUTPUT), "
+             "to refuse an output older than it.")] = None,
+    allow_stale: Annotated[bool, typer.Option(
+        "--allow-stale", help="Deploy OUTPUT even though its blueprint changed since "
+                              "`generate`.")] = False,
 ) -> int:
     """Deploy OUTPUT: API steps, then each stack through a change set, then the last steps."""
     from generator import api
@@ -459,7 +475,10 @@ def deploy(  # noqa: PLR0917 (typer passes options positionally)
     settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url,
                                   dry_run=dry_run, yes=yes,
                                   allow_destructive=allow_destructive, adopt=adopt,
-                                  email_codes=_email_codes(email_code or []))
+                                  email_codes=_email_codes(email_code or []),
+                                  confirm_each=confirm_each, refresh=refresh,
+                                  workers=workers, blueprint=blueprint,
+                                  allow_stale=allow_stale)
     if local:
         if profile or endpoint_url:
             raise UsageError("--local cannot be combined with --profile or --endpoint-url",

@@ -74,3 +74,9 @@ class RefusedError(LzgenError):
     confirmed. Nothing of the refused change set ran."""
 
     exit_code = ExitCode.REFUSED
+
+
+class InterruptedDeploy(LzgenError):
+    """Ctrl-C during a deploy: what was in flight is named; rerunning converges."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -44,8 +44,10 @@ def document_renderers() -> list[DocumentRenderer]:
 
 
 def render_files(org: Organization, build: Build,
-                 deployer_policy: DeployerPolicy | None = None) -> dict[str, str]:
-    """Relative path -> text of every file of output/, templates and manifest included."""
+                 deployer_policy: DeployerPolicy | None = None,
+                 source: str | None = None) -> dict[str, str]:
+    """Relative path -> text of every file of output/, templates and manifest included;
+    `source`: the blueprint's path from the output folder, when known."""
     files: dict[str, str] = {}
     for stack in build.stacks:
         files[stack_file(stack.name)] = dump_json(stack.template)
@@ -54,6 +56,8 @@ def render_files(org: Organization, build: Build,
     for renderer in document_renderers():
         files.update(renderer(org, build))
     manifest = _manifest(org, build, files)
+    if source is not None:
+        manifest["blueprint"]["path"] = source
     files[MANIFEST] = dump_json(manifest)
     if deployer_policy is not None:
         files[DEPLOYER_POLICY] = dump_json(
@@ -78,11 +82,33 @@ def _same_order(wanted: tuple[str, ...], regions: tuple[str, ...]) -> tuple[str,
     return wanted
 
 
+def blueprint_digest(org: Organization) -> str:
+    """SHA-256 of what the blueprint says: its data and its policies' documents, as
+    canonical JSON (so neither key order, comments nor YAML-versus-JSON change it)."""
+    content = {"blueprint": org.doc.data,
+               "policies": {name: policy.document for name, policy in org.policies.items()}}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def recorded_blueprint(out_dir: Path) -> tuple[str, str] | None:
+    """(path from `out_dir`, digest) of the blueprint the manifest in `out_dir` was generated
+    from (its file name alone when only `validate` ran)."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        entry = manifest["blueprint"]
+        return str(entry.get("path") or entry["file"]), str(entry["sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def _manifest(org: Organization, build: Build, files: Mapping[str, str]) -> dict[str, Any]:
     settings = org.blueprint.organization
     manifest: dict[str, Any] = {
         "format": MANIFEST_FORMAT,
         "generator": f"lzgen {__version__}",
+        # deploy refuses the output once the blueprint says something else (--allow-stale)
+        "blueprint": {"file": Path(org.doc.file).name, "sha256": blueprint_digest(org)},
         "organization": settings.name,
         "home_region": settings.home_region,
         "regions": settings.regions,

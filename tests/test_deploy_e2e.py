@@ -348,12 +348,31 @@ def test_a_dry_run_shows_change_sets_and_executes_nothing(
         "cloudformation:CreateChangeSet", "cloudformation:DeleteChangeSet",
         "cloudformation:DeleteStack"}
     assert report.stacks["lzgen-acme-ous-level1"] == "planned (dry run)"
-    assert "needs what earlier stacks" in report.stacks["lzgen-acme-accounts-01"]
+    assert "placeholders" in report.stacks["lzgen-acme-accounts-01"]
+    planned = json.loads((example_output / "manifest.json").read_text())["stacks"]
+    assert len(report.stacks) == len(planned)
+    assert all(outcome.startswith("planned") for outcome in report.stacks.values())
     steps = json.loads((example_output / "manifest.json").read_text())["api_steps"]
     pending = [s.split()[1] for s in report.steps_pending]  # all but the organization's
     assert pending == [s["action"] for s in steps if s["action"] != "EnableAllFeatures"]
     assert stack_states(emulator) == {}
     assert "OuWorkloads" in run.text
+
+
+def test_a_dry_run_of_a_fresh_account_plans_every_stack(
+        emulator: Emulator, example_output: Path, call_counter: CallCounter) -> None:
+    """No organization at all yet: IDs are placeholders, and every stack is planned."""
+    run = Run(emulator)
+
+    report = run(example_output, dry_run=True)
+
+    planned = json.loads((example_output / "manifest.json").read_text())["stacks"]
+    assert sorted(report.stacks) == sorted(s["stack_name"] for s in planned)
+    assert all(outcome.startswith("planned") for outcome in report.stacks.values()), \
+        report.stacks
+    assert "r-notyetcreated" in run.text or "placeholders" in run.text
+    assert call_counter.count("ExecuteChangeSet") == 0
+    assert stack_states(emulator) == {}
 
 
 def test_without_a_terminal_and_without_yes_nothing_runs(

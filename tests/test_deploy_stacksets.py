@@ -210,12 +210,36 @@ def test_answering_no_executes_nothing(emulator: Emulator, tmp_path: Path,
     monkeypatch.setattr(typer, "confirm", lambda text, **_: questions.append(text) or False)
     call_counter.reset()
 
-    with pytest.raises(RefusedError, match="not executed"):
+    with pytest.raises(RefusedError, match="plan was not confirmed"):
         api.deploy(folder, api.DeploySettings(poll_seconds=0.0), gateway=Gateway(
             region="us-east-1", endpoint_url=emulator.endpoint_url,
             credentials=FAKE_CREDENTIALS), console=Console(file=StringIO()), interactive=True)
 
-    assert questions == ["Execute the change set of lzgen-acme-baseline?"]
+    assert questions == ["Deploy this plan (1 of 1 stacks change, 0 API steps)?"]
+    assert call_counter.mutating == []
+    assert emulator.client("cloudformation").describe_stacks()["Stacks"] == []
+
+
+def test_confirm_each_asks_before_each_change_set(emulator: Emulator, tmp_path: Path,
+                                                  call_counter: CallCounter,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+
+    emulator.create_organization()
+    folder = write_output(tmp_path / "output", [])
+    questions: list[str] = []
+    monkeypatch.setattr(typer, "confirm",
+                        lambda text, **_: questions.append(text) or text.startswith("Deploy"))
+    call_counter.reset()
+
+    with pytest.raises(RefusedError, match="not executed"):
+        api.deploy(folder, api.DeploySettings(poll_seconds=0.0, confirm_each=True),
+                   gateway=Gateway(region="us-east-1", endpoint_url=emulator.endpoint_url,
+                                   credentials=FAKE_CREDENTIALS),
+                   console=Console(file=StringIO()), interactive=True)
+
+    assert questions == ["Deploy this plan (1 of 1 stacks change, 0 API steps)?",
+                         "Execute the change set of lzgen-acme-baseline?"]
     assert call_counter.count("ExecuteChangeSet") == 0
     stacks = emulator.client("cloudformation").describe_stacks()["Stacks"]
     assert stacks == []  # the change set and its REVIEW_IN_PROGRESS stack were removed

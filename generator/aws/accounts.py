@@ -18,6 +18,7 @@ from generator.errors import AwsError, RefusedError, UsageError
 # changed over time; AWS's own refusal, CLOSE_ACCOUNT_QUOTA_EXCEEDED, remains the last word).
 CLOSE_QUOTA_FLOOR, CLOSE_QUOTA_SHARE, CLOSE_QUOTA_CAP = 250, 0.20, 1000
 CLOSING = frozenset({"PENDING_CLOSURE", "SUSPENDED"})
+ACCOUNT_PRINCIPAL = "account.amazonaws.com"
 
 
 def register() -> None:
@@ -42,7 +43,7 @@ class AccountName:
 
 
 @handles("account", "StartPrimaryEmailUpdate", "account:AcceptPrimaryEmailUpdate",
-         "account:GetPrimaryEmail")
+         "account:GetPrimaryEmail", "organizations:ListAWSServiceAccessForOrganization")
 class PrimaryEmail:
     """The root email, changed in two calls with a one-time code in between: AWS sends it to
     the new address, and the operator types it in (or passes --email-code ACCOUNT=CODE).
@@ -51,9 +52,8 @@ class PrimaryEmail:
     """
 
     def in_place(self, ctx: StepContext, params: dict[str, Any]) -> bool:
-        current = ctx.call("account", "GetPrimaryEmail", AccountId=params["AccountId"])
-        return bool(str(current.get("PrimaryEmail", "")).lower()
-                    == str(params["PrimaryEmail"]).lower())
+        current = _primary_email(ctx, params["AccountId"])
+        return current.lower() == str(params["PrimaryEmail"]).lower()
 
     def apply(self, ctx: StepContext, params: dict[str, Any]) -> None:
         account, email = params["AccountId"], params["PrimaryEmail"]
@@ -71,6 +71,33 @@ class PrimaryEmail:
                            f"{error.message}",
                            "run `lzgen deploy` again without --email-code: it asks AWS for "
                            "a new code", code=error.code) from error
+
+
+def _primary_email(ctx: StepContext, account: str) -> str:
+    """The account's root email. GetPrimaryEmail needs the organization's trusted access for
+    the Account Management service, which this deploy's prepare step enables; AWS answers
+    AccessDeniedException without it, the same code as for a missing IAM permission. So a
+    refusal while trusted access is off means "an earlier step enables this" (the deployer's
+    ServiceAccessNotEnabledException: pending, checked again after prepare); any other
+    refusal stays an error.
+    https://docs.aws.amazon.com/accounts/latest/reference/API_GetPrimaryEmail.html
+    """
+    try:
+        answer = ctx.call("account", "GetPrimaryEmail", AccountId=account)
+    except AwsError as error:
+        if error.code == "AccessDeniedException" and not _trusted_access(ctx):
+            raise AwsError(f"{error.message} (trusted access for {ACCOUNT_PRINCIPAL} is not "
+                           "enabled yet)", "the deploy's prepare step enables it",
+                           code="ServiceAccessNotEnabledException") from error
+        raise
+    return str(answer.get("PrimaryEmail", ""))
+
+
+def _trusted_access(ctx: StepContext) -> bool:
+    # https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAWSServiceAccessForOrganization.html
+    enabled = ctx.pages("organizations", "ListAWSServiceAccessForOrganization",
+                        "EnabledServicePrincipals")
+    return any(item.get("ServicePrincipal") == ACCOUNT_PRINCIPAL for item in enabled)
 
 
 def _refuse_used(ctx: StepContext, account: str, email: str) -> None:

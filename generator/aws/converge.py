@@ -9,7 +9,9 @@ its template) and compares it with the resources its stacks own, resolved to IDs
 stacks' own resources. The repairs are API calls that make the live organization match the
 templates again, so that CloudFormation's view and the organization agree. Trusted access,
 delegated administrators, root tags and FullAWSAccess are API steps: each step's own check
-already finds them undone and runs again.
+finds them undone and runs again -- for trusted access on every deploy (one read,
+aws/deploy.py), for the others once the record of applied steps (aws/applied.py) holds them
+only with `--refresh`.
 """
 
 from __future__ import annotations
@@ -131,7 +133,8 @@ class Convergence:
         self.gateway, self.manifest, self.ui, self.options = gateway, manifest, ui, options
         self.resolver = resolver
 
-    def preview(self) -> None:
+    def preview(self) -> int:
+        """Show the repairs drift needs and refuse destructive ones; how many there are."""
         from generator.diff.writers import text_lines
 
         self._closures()
@@ -139,7 +142,7 @@ class Convergence:
         self.ui.phase(f"drift ({len(repairs)} repairs)")
         if not repairs:
             self.ui.ok("the organization matches the deployed templates")
-            return
+            return 0
         self.ui.styled_lines(text_lines(as_diff(repairs)))
         destructive = [r for r in repairs if r.change.risk is Risk.DESTRUCTIVE]
         if destructive and not self.options.allow_destructive:
@@ -147,6 +150,7 @@ class Convergence:
                                + "; ".join(map(str, destructive)),
                                "nothing was changed; rerun with --allow-destructive if "
                                "that is the intent")
+        return len(repairs)
 
     def _closures(self) -> None:
         """Closures this deploy would make, against the quota left, before anything runs."""

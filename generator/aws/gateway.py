@@ -7,6 +7,7 @@ endpoint. No other module of lzgen imports boto3 or botocore (a test checks).
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -103,9 +104,17 @@ class Gateway:
         )
         self._clients: dict[tuple[str, str], Any] = {}
         self._hooks: list[tuple[str, Hook]] = []
+        # Stacks deploy from several threads: sessions are not thread safe, clients once made
+        # are (boto3 guide, "Session", multithreading:
+        # https://boto3.amazonaws.com/v1/documentation/api/latest/guide/session.html).
+        self._lock = threading.Lock()
 
     def client(self, service: str, region: str | None = None) -> Any:
         key = (service, region or self.region)
+        with self._lock:
+            return self._client(service, key)
+
+    def _client(self, service: str, key: tuple[str, str]) -> Any:
         if key not in self._clients:
             try:
                 client = self._session.client(service, region_name=key[1],

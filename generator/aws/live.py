@@ -6,7 +6,7 @@ their own administrators), by names and OU paths, for `lzgen import`, `lzgen dri
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,8 +88,20 @@ def botocore_policy_types() -> tuple[str, ...]:
     return tuple(model.shape_for("PolicyType").enum)
 
 
-def read_live(gateway: Gateway) -> LiveOrganization:
-    """The whole organization; the caller must be its management account."""
+# ListAccountsForParent pages hold at most 20 accounts, and a page may be empty with a
+# NextToken: keep paging until NextToken is null.
+# https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccountsForParent.html
+ACCOUNTS_PAGE = 20
+
+
+def read_live(gateway: Gateway, regions: Sequence[str] = ()) -> LiveOrganization:
+    """The whole organization; the caller must be its management account.
+
+    Accounts are read per parent (one paged ListAccountsForParent for the root and each OU),
+    which also tells each account's place: no ListParents per account. GuardDuty and Security
+    Hub name their delegated administrators per region: they are read in `regions` (the
+    gateway's own region when none are given).
+    """
     org = gateway.call("organizations", "DescribeOrganization")["Organization"]
     root = gateway.pages("organizations", "ListRoots", "Roots")[0]
 
@@ -99,26 +111,25 @@ def read_live(gateway: Gateway) -> LiveOrganization:
         return {t["Key"]: t["Value"] for t in sorted(listed, key=lambda t: t["Key"])}
 
     ous: dict[str, LiveOu] = {}
-    path_of: dict[str, str] = {root["Id"]: ROOT}
+    placed: list[tuple[dict[str, Any], str]] = []  # (account summary, parent path)
 
     def walk(parent_id: str, parent_path: str) -> None:
+        placed.extend((item, parent_path) for item in gateway.pages(
+            "organizations", "ListAccountsForParent", "Accounts", ParentId=parent_id,
+            MaxResults=ACCOUNTS_PAGE))
         units = gateway.pages("organizations", "ListOrganizationalUnitsForParent",
                               "OrganizationalUnits", ParentId=parent_id)
         for unit in sorted(units, key=lambda u: u["Name"]):
             path = unit["Name"] if parent_path == ROOT else f"{parent_path}/{unit['Name']}"
             ous[path] = LiveOu(unit["Id"], path, unit["Name"], parent_path, tags(unit["Id"]))
-            path_of[unit["Id"]] = path
             walk(unit["Id"], path)
 
     walk(root["Id"], ROOT)
-    listed = gateway.pages("organizations", "ListAccounts", "Accounts")
-    names = _unique_names(listed)
+    names = _unique_names([item for item, _ in placed])
     accounts: dict[str, LiveAccount] = {}
     management: LiveAccount | None = None
-    for item in sorted(listed, key=lambda a: names[a["Id"]]):
-        parent = gateway.pages("organizations", "ListParents", "Parents", ChildId=item["Id"])
-        account = LiveAccount(item["Id"], names[item["Id"]], item["Email"],
-                              path_of.get(parent[0]["Id"], ROOT) if parent else ROOT,
+    for item, parent_path in sorted(placed, key=lambda pair: names[pair[0]["Id"]]):
+        account = LiveAccount(item["Id"], names[item["Id"]], item["Email"], parent_path,
                               tags(item["Id"]), str(item.get("Status", "ACTIVE")))
         if item["Id"] == org["MasterAccountId"]:
             management = account
@@ -140,8 +151,18 @@ def read_live(gateway: Gateway) -> LiveOrganization:
         policies=policies, full_aws_access=full_access,
         trusted_access=sorted(s["ServicePrincipal"] for s in gateway.pages(
             "organizations", "ListAWSServiceAccessForOrganization", "EnabledServicePrincipals")),
-        delegated_admins=_delegated_admins(gateway, {a.id: n for n, a in accounts.items()}),
+        delegated_admins=_delegated_admins(gateway, {a.id: n for n, a in accounts.items()},
+                                           list(regions) or [gateway.region]),
         unknown_policy_types=[t for t in enabled if t not in BLUEPRINT_TYPE])
+
+
+def enabled_regions(gateway: Gateway) -> list[str]:
+    """The regions the management account can use (opted in, or on by default): where
+    `import` looks for regional settings when no blueprint says which regions are governed."""
+    listed = gateway.call("ec2", "DescribeRegions", AllRegions=False).get("Regions") or []
+    found = sorted(str(r["RegionName"]) for r in listed
+                   if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in")
+    return [gateway.region, *(r for r in found if r != gateway.region)]
 
 
 def _unique_names(listed: list[dict[str, Any]]) -> dict[str, str]:
@@ -180,9 +201,12 @@ def _policies(gateway: Gateway, enabled: list[str], key_of: dict[str, str],
     return dict(sorted(policies.items())), full_access
 
 
-def _delegated_admins(gateway: Gateway, name_of: dict[str, str]) -> dict[str, list[str]]:
+def _delegated_admins(gateway: Gateway, name_of: dict[str, str],
+                      regions: list[str]) -> dict[str, list[str]]:
     """Service principal -> names of its delegated administrators, from Organizations and
-    from GuardDuty and Security Hub, which name theirs through their own APIs."""
+    from GuardDuty and Security Hub, which name theirs through their own APIs, region by
+    region (https://docs.aws.amazon.com/guardduty/latest/ug/organizations_permissions.html:
+    the designation applies to the region it is made in)."""
     result: dict[str, set[str]] = {}
     for principal in sorted({p for group in SERVICE_PRINCIPALS.values() for p in group}):
         admins = gateway.pages("organizations", "ListDelegatedAdministrators",
@@ -190,13 +214,16 @@ def _delegated_admins(gateway: Gateway, name_of: dict[str, str]) -> dict[str, li
         for admin in admins:
             if admin["Id"] in name_of:
                 result.setdefault(principal, set()).add(name_of[admin["Id"]])
-    for service, field_name in (("guardduty", "AdminAccountId"), ("securityhub", "AccountId")):
-        try:
-            listed = gateway.pages(service, "ListOrganizationAdminAccounts", "AdminAccounts")
-        except AwsError:
-            continue  # the service is not enabled, or the caller may not ask
-        for admin in listed:
-            if admin.get(field_name) in name_of:
-                result.setdefault(f"{service}.amazonaws.com", set()).add(
-                    name_of[admin[field_name]])
+    for region in regions:
+        for service, field_name in (("guardduty", "AdminAccountId"),
+                                    ("securityhub", "AccountId")):
+            try:
+                listed = gateway.pages(service, "ListOrganizationAdminAccounts",
+                                       "AdminAccounts", region=region)
+            except AwsError:
+                continue  # the service is not enabled there, or the caller may not ask
+            for admin in listed:
+                if admin.get(field_name) in name_of:
+                    result.setdefault(f"{service}.amazonaws.com", set()).add(
+                        name_of[admin[field_name]])
     return {p: sorted(n) for p, n in sorted(result.items())}

@@ -99,6 +99,11 @@ def deployer_policy(manifest: Mapping[str, Any],
             + ["arn:aws:cloudformation:*:*:type/resource/*"]))
     if any(needs_upload(compact_json(t)) for t in templates.values()):
         statements += _template_bucket(org, regions)
+    # The record of applied steps (generator/aws/applied.py), in the home region.
+    record = f"arn:aws:ssm:{manifest['home_region']}:*:parameter/lzgen/{org}/applied"
+    statements.append(_statement(
+        "RecordOfAppliedSteps", {"ssm:DeleteParameters", "ssm:GetParametersByPath",
+                                 "ssm:PutParameter"}, [record, f"{record}/*"]))
     steps = [StepPlan(str(s["phase"]), str(s["service"]), str(s["action"]),
                       dict(s.get("parameters") or {}), "", check=dict(s.get("check") or {}))
              for s in manifest.get("api_steps") or []]

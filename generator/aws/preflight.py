@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from generator.aws.tokens import ACCOUNT_NOT_FOUND
+from generator.contract import TOKEN
 from generator.errors import AwsError
 
 if TYPE_CHECKING:
@@ -139,7 +140,10 @@ class Preflight:
         return [str(a["Id"]) for a in admins]
 
     def _account_or_none(self, token: str) -> str | None:
+        named = TOKEN.fullmatch(token)
         try:
+            if named and named.group(1) == "account-id" and named.group(2):
+                return self.resolver.account_id(named.group(2), published_first=True)
             return str(self.resolver.resolve(token))
         except AwsError as error:
             if error.code == ACCOUNT_NOT_FOUND:

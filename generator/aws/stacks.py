@@ -63,6 +63,9 @@ class StackOptions:
     adopt: bool = False
     # Account name (blueprint key) -> the one-time code AWS sent to its new root email.
     email_codes: tuple[tuple[str, str], ...] = ()
+    refresh: bool = False  # check every API step and StackSet again, ignoring the record
+    workers: int = 4  # stacks deployed at once (generator/aws/schedule.py)
+    confirm_each: bool = False  # ask before each change set, not once for the plan
 
 
 class Stacks:
@@ -72,6 +75,8 @@ class Stacks:
         self._live: Any = None
         self.templates = TemplateStore(gateway, self._ensure_bucket_stack)
         self.moves: list[Move] = []  # accounts a split moves to new stacks (aws/moves.py)
+        # Sleeps between polls; the concurrent schedule swaps in one that Ctrl-C interrupts.
+        self.pause: Callable[[float], None] = time.sleep
 
     def _call(self, plan: StackPlan, operation: str, **params: Any) -> dict[str, Any]:
         return self.gateway.call("cloudformation", operation, region=plan.region, **params)
@@ -421,7 +426,7 @@ class Stacks:
                 raise AwsError(f"timed out waiting for stack {plan.stack_name}",
                                "it is still running in CloudFormation: rerun later, deploy "
                                "waits for it", code="Timeout")
-            time.sleep(self.options.poll_seconds)
+            self.pause(self.options.poll_seconds)
 
     def _newest_event(self, plan: StackPlan) -> str:
         events = self._call(plan, "DescribeStackEvents", StackName=plan.stack_name)
@@ -457,7 +462,7 @@ class Stacks:
                 raise AwsError(f"timed out waiting for stack {plan.stack_name}",
                                "it is still running in CloudFormation: rerun later",
                                code="Timeout")
-            time.sleep(self.options.poll_seconds)
+            self.pause(self.options.poll_seconds)
 
     @staticmethod
     def _show_event(plan: StackPlan, event: dict[str, Any], tracker: Tracker) -> None:

@@ -6,6 +6,7 @@ reports every stack instance that is not current, by account and region.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,8 @@ def stack_set_name(plan: StackPlan, stack_set: StackSetPlan) -> str:
 
 
 def wait_for_operations(gateway: Gateway, region: str, name: str, *, poll_seconds: float,
-                        timeout_seconds: float) -> None:
+                        timeout_seconds: float,
+                        sleep: Callable[[float], None] = time.sleep) -> None:
     deadline = time.monotonic() + timeout_seconds
     while True:
         operations = gateway.pages("cloudformation", "ListStackSetOperations", "Summaries",
@@ -44,7 +46,7 @@ def wait_for_operations(gateway: Gateway, region: str, name: str, *, poll_second
             return
         if time.monotonic() > deadline:
             return  # the instances' status below tells what is not done
-        time.sleep(poll_seconds)
+        sleep(poll_seconds)
 
 
 def instances(gateway: Gateway, region: str, name: str) -> list[dict[str, Any]]:

@@ -17,6 +17,12 @@ if TYPE_CHECKING:
 
 ACCOUNT_NOT_FOUND = "AccountNotFound"
 CE_REGION = "us-east-1"  # https://docs.aws.amazon.com/general/latest/gr/billing.html
+# What a dry run shows for IDs that do not exist yet (a fresh organization): each matches the
+# AllowedPattern of the parameter it fills, so a change set can still be planned.
+PLACEHOLDERS = {"root-id": "r-notyetcreated", "organization-id": "o-notyetcreated",
+                "account-id": "000000000000"}
+_NOT_YET = frozenset({ACCOUNT_NOT_FOUND, "AWSOrganizationsNotInUseException",
+                      "OrganizationNotFoundException"})
 
 
 def has_tokens(value: Any) -> bool:
@@ -32,11 +38,13 @@ def has_tokens(value: Any) -> bool:
 class Resolver:
     """Looks up what tokens stand for, once; `forget_accounts()` after stacks created some."""
 
-    def __init__(self, gateway: Gateway, *, ids_prefix: str = "") -> None:
+    def __init__(self, gateway: Gateway, *, ids_prefix: str = "",
+                 placeholders: bool = False) -> None:
         self.gateway = gateway
         # Where the account stacks publish account IDs (generator/synth/ids.py): an account
         # renamed in place is no longer found under its blueprint name by ListAccounts.
         self.ids_prefix = ids_prefix
+        self.placeholders = placeholders  # a dry run: unknown IDs become placeholders
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
         self._account_list: list[dict[str, Any]] | None = None
@@ -95,10 +103,16 @@ class Resolver:
     def forget_accounts(self) -> None:
         self._account_list = None
 
-    def account_id(self, name: str) -> str:
+    def account_id(self, name: str, *, published_first: bool = False) -> str:
+        """The account's ID. `published_first`, for callers that need a handful of accounts
+        (preflight's delegated administrators): the ID its stack published (one read) before
+        ListAccounts (a page per 20 accounts), so that a no-op deploy lists no accounts."""
         if re.fullmatch(r"\d{12}", name):
             return name
-        found = self.accounts().get(name) or self._published_id(name)
+        if published_first and self._account_list is None:
+            found = self._published_id(name) or self.accounts().get(name)
+        else:
+            found = self.accounts().get(name) or self._published_id(name)
         if found is None:
             raise AwsError(f"account {name!r} is not in the organization",
                            "the account stacks create it: deploy them first (a dry run "
@@ -171,15 +185,26 @@ class Resolver:
 
     # -- tokens -------------------------------------------------------------------------------
 
-    def resolve(self, value: Any) -> Any:
-        """`value` with every token replaced, in strings, lists and dicts."""
+    def resolve(self, value: Any, *, placeholders: bool | None = None) -> Any:
+        """`value` with every token replaced, in strings, lists and dicts; IDs that do not
+        exist yet become placeholders when asked (by default: in a dry run)."""
+        stand_in = self.placeholders if placeholders is None else placeholders
         if isinstance(value, str):
-            return TOKEN.sub(lambda m: self._token(m.group(1), m.group(2)), value)
+            return TOKEN.sub(lambda m: self._token_or_placeholder(
+                m.group(1), m.group(2), stand_in), value)
         if isinstance(value, dict):
-            return {k: self.resolve(v) for k, v in value.items()}
+            return {k: self.resolve(v, placeholders=stand_in) for k, v in value.items()}
         if isinstance(value, list):
-            return [self.resolve(v) for v in value]
+            return [self.resolve(v, placeholders=stand_in) for v in value]
         return value
+
+    def _token_or_placeholder(self, kind: str, argument: str | None, stand_in: bool) -> str:
+        try:
+            return self._token(kind, argument)
+        except AwsError as error:
+            if not stand_in or error.code not in _NOT_YET or kind not in PLACEHOLDERS:
+                raise
+            return PLACEHOLDERS[kind]
 
     def _token(self, kind: str, argument: str | None) -> str:
         if kind == "root-id":

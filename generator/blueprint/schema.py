@@ -386,16 +386,21 @@ class Tagging(Strict):
 
 
 class OperationPreferences(Strict):
-    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] = Field(default="PARALLEL",
-                                                                  description="Deploy to regions "
-                                                                              "in parallel or one "
-                                                                              "by one.")
-    failure_tolerance_percentage: int = Field(default=0, ge=0, le=100,
-                                              description="Percentage of accounts per region that "
-                                                          "may fail before the operation stops.")
-    max_concurrent_percentage: int = Field(default=25, ge=1, le=100,
-                                           description="Percentage of accounts deployed at the "
-                                                       "same time.")
+    """Unset values follow the organization's size (generator/synth/preferences.py)."""
+
+    region_concurrency: Literal["PARALLEL", "SEQUENTIAL"] | None = Field(
+        default=None, description="Deploy to regions in parallel or one by one (default: "
+                                  "PARALLEL).")
+    failure_tolerance_percentage: int | None = Field(
+        default=None, ge=0, le=100,
+        description="Percentage of accounts per region that may fail before the operation "
+                    "stops (default: 0 below 50 accounts, else 10).")
+    max_concurrent_percentage: int | None = Field(
+        default=None, ge=1, le=100,
+        description="Percentage of accounts deployed at the same time (default: 25).")
+    concurrency_mode: Literal["STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"] | None = Field(
+        default=None, description="STRICT lowers concurrency to the failure tolerance + 1; "
+                                  "SOFT does not (default: SOFT from 50 accounts).")
 
 
 class StackSetSettings(Strict):

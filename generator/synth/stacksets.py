@@ -24,6 +24,7 @@ from troposphere.cloudformation import Parameter as StackSetParameter
 from generator.contract import stack_name
 from generator.model import ROOT, Organization, pascal
 from generator.synth import ids
+from generator.synth.preferences import operation_preferences
 from generator.synth.types import ORGANIZATION_ID, ROOT_ID, Build, StackSetBody
 
 NAMED_IAM = "CAPABILITY_NAMED_IAM"
@@ -107,7 +108,6 @@ def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], n
     logical_id = pascal(name) + "StackSet"
     body_dict = body.to_dict()
     whole_org = targets.properties.get("AccountFilterType") is None
-    preferences = org.blueprint.stacksets.operation_preferences
     props: dict[str, Any] = {
         "StackSetName": stack_name(org.blueprint.organization.name, name),
         "Description": description,
@@ -116,10 +116,7 @@ def add_stackset(org: Organization, build: Build, owner: tuple[str, Template], n
         "AutoDeployment": (AutoDeployment(Enabled=True, RetainStacksOnAccountRemoval=False)
                            if whole_org else AutoDeployment(Enabled=False)),
         "ManagedExecution": ManagedExecution(Active=True),
-        "OperationPreferences": OperationPreferences(
-            RegionConcurrencyType=preferences.region_concurrency,
-            FailureTolerancePercentage=preferences.failure_tolerance_percentage,
-            MaxConcurrentPercentage=preferences.max_concurrent_percentage),
+        "OperationPreferences": OperationPreferences(**operation_preferences(org)),
         "StackInstancesGroup": [StackInstances(DeploymentTargets=targets, Regions=regions)],
         "TemplateBody": compact_json(body_dict),
     }
