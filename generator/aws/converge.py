@@ -4,8 +4,9 @@ templates say, because CloudFormation does not see it.
 CloudFormation acts only on what its templates change: an SCP detached by hand from a target
 the template attaches it to, an account moved to another OU, a policy edited or a tag changed
 stay so after every deploy whose templates did not change. `lzgen deploy` therefore reads the
-live organization (list calls per parent and per policy; tags per resource that has some in
-its template) and compares it with the resources its stacks own, resolved to IDs through the
+live organization (list calls per parent and per policy, on every deploy; tags, one call per
+resource, only with `--refresh`, so that a no-op deploy's reads do not grow with the number of
+accounts) and compares it with the resources its stacks own, resolved to IDs through the
 stacks' own resources. The repairs are API calls that make the live organization match the
 templates again, so that CloudFormation's view and the organization agree. Trusted access,
 delegated administrators, root tags and FullAWSAccess are API steps: each step's own check
@@ -94,8 +95,9 @@ class _Live:
             "organizations", "ListTagsForResource", "Tags", ResourceId=resource_id)}
 
 
-def plan_repairs(gateway: Gateway, manifest: Manifest) -> list[Repair]:
-    """What to call so that the organization matches the deployed stacks' templates again."""
+def plan_repairs(gateway: Gateway, manifest: Manifest, *, tags: bool = True) -> list[Repair]:
+    """What to call so that the organization matches the deployed stacks' templates again;
+    tags (a read per resource) only when `tags`."""
     physical = _physical_ids(gateway, manifest.stacks)
     if not physical:
         return []
@@ -117,9 +119,9 @@ def plan_repairs(gateway: Gateway, manifest: Manifest) -> list[Repair]:
             if kind == _POLICY:
                 repairs += _policy(live, logical, resource_id, properties, resolve)
             elif kind == _ACCOUNT:
-                repairs += _account(live, logical, resource_id, properties, resolve)
+                repairs += _account(live, logical, resource_id, properties, resolve, tags=tags)
             elif kind == _OU:
-                repairs += _ou(live, logical, resource_id, properties)
+                repairs += _ou(live, logical, resource_id, properties, tags)
     return repairs
 
 
@@ -132,13 +134,15 @@ class Convergence:
                  options: StackOptions, resolver: Resolver) -> None:
         self.gateway, self.manifest, self.ui, self.options = gateway, manifest, ui, options
         self.resolver = resolver
+        self._planned: list[Repair] | None = None
 
     def preview(self) -> int:
         """Show the repairs drift needs and refuse destructive ones; how many there are."""
         from generator.diff.writers import text_lines
 
         self._closures()
-        repairs = plan_repairs(self.gateway, self.manifest)
+        repairs = self._planned = plan_repairs(self.gateway, self.manifest,
+                                               tags=self.options.refresh)
         self.ui.phase(f"drift ({len(repairs)} repairs)")
         if not repairs:
             self.ui.ok("the organization matches the deployed templates")
@@ -179,10 +183,12 @@ class Convergence:
                                "nothing was changed; close fewer accounts now, the rest once "
                                "earlier closures leave the 30-day window")
 
-    def repair(self) -> list[str]:
+    def repair(self, stacks_changed: bool = True) -> list[str]:
+        """Apply the repairs; planned again only when a stack changed what templates say."""
         if self.options.dry_run:
             return []
-        repairs = plan_repairs(self.gateway, self.manifest)
+        repairs = (plan_repairs(self.gateway, self.manifest, tags=self.options.refresh)
+                   if stacks_changed or self._planned is None else self._planned)
         if not repairs:
             return []
         if not self.ui.confirm(f"Make these {len(repairs)} repairs of drift?"):
@@ -288,7 +294,7 @@ def _policy(live: _Live, logical: str, policy_id: str, properties: dict[str, Any
 
 
 def _account(live: _Live, logical: str, account_id: str, properties: dict[str, Any],
-             resolve: _Resolver) -> list[Repair]:
+             resolve: _Resolver, *, tags: bool) -> list[Repair]:
     name = str(properties.get("AccountName", logical))
     repairs: list[Repair] = []
     parents = properties.get("ParentIds") or []
@@ -303,12 +309,13 @@ def _account(live: _Live, logical: str, account_id: str, properties: dict[str, A
                               "MoveAccount", {"AccountId": account_id,
                                               "SourceParentId": current,
                                               "DestinationParentId": wanted}))
-    if current is not None:
+    if current is not None and tags:
         repairs += _tags("account", name, account_id, properties, live)
     return repairs
 
 
-def _ou(live: _Live, logical: str, ou_id: str, properties: dict[str, Any]) -> list[Repair]:
+def _ou(live: _Live, logical: str, ou_id: str, properties: dict[str, Any],
+        tags: bool) -> list[Repair]:
     name = str(properties.get("Name", logical))
     repairs: list[Repair] = []
     current = live.ou_names.get(ou_id)
@@ -320,7 +327,7 @@ def _ou(live: _Live, logical: str, ou_id: str, properties: dict[str, Any]) -> li
                                      "it was renamed outside lzgen"),
                               "UpdateOrganizationalUnit", {"OrganizationalUnitId": ou_id,
                                                            "Name": name}))
-    return repairs + _tags("ou", name, ou_id, properties, live)
+    return repairs + (_tags("ou", name, ou_id, properties, live) if tags else [])
 
 
 def _tags(kind: str, name: str, resource_id: str, properties: dict[str, Any],

@@ -120,7 +120,7 @@ class Deployer:
         self._confirm_plan(deployed, prepare, after, repairs)
         self._run_steps("prepare", prepare)
         self._deploy_stacks(deployed)
-        self.report.repairs = convergence.repair()
+        self.report.repairs = convergence.repair(stacks_changed=self._changed)
         self.resolver.forget_accounts()
         self._run_steps("after", after)
         self._summarize()
