@@ -128,5 +128,5 @@ def test_every_stack_and_stackset_counts_against_the_account_quotas(tmp_path: Pa
         api.validate(path, lint=False)
     messages = sorted(f.message for f in raised.value.findings if f.rule == "LZ140")
     assert len(messages) == 2
-    assert "12 stacks in us-east-1, over CloudFormation's quota of 5" in messages[0]
-    assert "4 StackSets, over CloudFormation's quota of 2" in messages[1]
+    assert "13 stacks in us-east-1, over CloudFormation's quota of 5" in messages[0]
+    assert "6 StackSets, over CloudFormation's quota of 2" in messages[1]

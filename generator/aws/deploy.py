@@ -165,8 +165,9 @@ class Deployer:
         if not (changing or prepare or after or repairs):
             self.ui.ok("nothing to change in the templates or API steps")
             return
+        repaired = f", {repairs} repairs of drift" if repairs else ""
         question = (f"Deploy this plan ({changing} of {len(self.manifest.stacks)} stacks "
-                    f"change, {len(prepare) + len(after)} API steps, {repairs} repairs)?")
+                    f"change, {len(prepare) + len(after)} API steps{repaired})?")
         if not self.ui.confirm_plan(question):
             raise RefusedError("the plan was not confirmed", "nothing was changed")
 
