@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from generator import api
-from generator.scorecard.card import Status
 from generator.cli import main
 from generator.documents.starter import Answers, Shape, blueprint_text
+from generator.scorecard.card import Status
 from tests.helpers import findings_of
 
 # The recommendations only the user's own facts can meet: the root access plan (SEED-1 to 5),
