@@ -96,6 +96,7 @@ def deploy_size(accounts: int, work: Path, log: Console,
     api.generate(grown(after.parent, accounts + 1, account_stacks), after, lint=False)
     runs: dict[str, Run] = {}
     with running_emulator() as endpoint, counting() as calls:
+        forget_everything(endpoint)  # each size starts from an empty emulator
         gateway = Gateway(region="us-east-1", endpoint_url=endpoint,
                           credentials=FAKE_CREDENTIALS)
         for name, output in zip(RUNS, (before, before, after), strict=True):
@@ -110,6 +111,18 @@ def deploy_size(accounts: int, work: Path, log: Console,
             runs[name] = Run(len(calls), sum(is_mutating(o) for _, o in calls), wall,
                              made.most_common(5))
     return runs
+
+
+def forget_everything(endpoint: str) -> None:
+    """moto keeps its state in this process, across servers: reset it, as the tests do."""
+    import urllib.request
+
+    from generator.aws.emulator import models
+
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        response.read()
+    models.reset_state()
 
 
 def table(results: dict[int, dict[str, Run]]) -> Table:

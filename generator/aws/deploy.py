@@ -35,7 +35,7 @@ from generator.aws.overview import creates_accounts, local_changes, overview
 from generator.aws.preflight import preflight
 from generator.aws.schedule import Interrupted, Job, Schedule
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
-from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
+from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for, overwrites
 from generator.aws.tokens import ACCOUNT_NOT_FOUND, Resolver
 from generator.aws.ui import DeployUi
 from generator.errors import AwsError, InterruptedDeploy, RefusedError
@@ -218,7 +218,8 @@ class Deployer:
         for planned in pending:
             self._step = str(planned.step)
             item = self._resolved(planned)
-            if not item.checked and item.handler.in_place(item.context, item.parameters):
+            if (not item.checked and not overwrites(item.handler)
+                    and item.handler.in_place(item.context, item.parameters)):
                 self.record.add(item.key)
                 continue  # an earlier step did it (creating the organization, say)
             item.handler.apply(item.context, item.parameters)
@@ -369,9 +370,13 @@ class Deployer:
                                            for k, v in sorted(wanted.items())]}
                 if preferences:
                     request["OperationPreferences"] = preferences
-                self.gateway.call("cloudformation", "UpdateStackInstances", region=plan.region,
-                                  **request)
-                self._wait_for_operations(plan, name)
+                started = self.gateway.call("cloudformation", "UpdateStackInstances",
+                                            region=plan.region, **request)
+                stacksets.wait_for_operation(self.gateway, plan.region, name,
+                                             str(started["OperationId"]),
+                                             poll_seconds=self.options.poll_seconds,
+                                             timeout_seconds=self.options.timeout_seconds,
+                                             sleep=self.stacks.pause)
                 self.record.add(key)
                 updated += 1
         if updated:

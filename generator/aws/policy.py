@@ -27,6 +27,7 @@ STACK_ACTIONS = (
 )
 STACKSET_ACTIONS = (
     "cloudformation:ListStackInstances", "cloudformation:ListStackSetOperations",
+    "cloudformation:DescribeStackSetOperation",
 )
 # lzgen's template bucket (aws/templates.py), for templates over the inline limit: what its
 # stack's two resources need (the handler permissions of AWS::S3::Bucket and

@@ -49,6 +49,23 @@ def wait_for_operations(gateway: Gateway, region: str, name: str, *, poll_second
         sleep(poll_seconds)
 
 
+def wait_for_operation(gateway: Gateway, region: str, name: str, operation_id: str, *,
+                       poll_seconds: float, timeout_seconds: float,
+                       sleep: Callable[[float], None] = time.sleep) -> None:
+    """Wait for one operation that deploy started, by its ID: one read a poll, however many
+    operations the StackSet has run before (ListStackSetOperations pages through all of them).
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackSetOperation.html"""
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        found = gateway.call("cloudformation", "DescribeStackSetOperation", region=region,
+                             StackSetName=name, OperationId=operation_id)
+        if (found.get("StackSetOperation") or {}).get("Status") not in RUNNING:
+            return
+        if time.monotonic() > deadline:
+            return  # the instances' status tells what is not done
+        sleep(poll_seconds)
+
+
 def instances(gateway: Gateway, region: str, name: str) -> list[dict[str, Any]]:
     return gateway.pages("cloudformation", "ListStackInstances", "Summaries", region=region,
                          StackSetName=name)

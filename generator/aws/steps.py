@@ -49,6 +49,13 @@ class StepHandler(Protocol):
     def apply(self, ctx: StepContext, params: dict[str, Any]) -> None: ...
 
 
+def overwrites(handler: StepHandler) -> bool:
+    """Whether the handler's `apply` sets the whole of what the step asks, whatever was there
+    before (a Put): then a step whose check could not run at planning (its account did not
+    exist yet) is applied without reading first -- one call instead of two an account."""
+    return bool(getattr(handler, "OVERWRITES", False))
+
+
 HANDLERS: dict[tuple[str, str], StepHandler] = {}
 # The IAM actions each handler may call, for the deployer policy (generator/aws/policy.py).
 PERMISSIONS: dict[tuple[str, str], tuple[str, ...]] = {}
@@ -268,8 +275,16 @@ def _account_scope(params: dict[str, Any]) -> dict[str, Any]:
     return {"AccountId": params["AccountId"]} if params.get("AccountId") else {}
 
 
+# PutContactInformation replaces the primary contact, PutAlternateContact the alternate
+# contact of its type, with the values given:
+# https://docs.aws.amazon.com/accounts/latest/reference/API_PutContactInformation.html
+# https://docs.aws.amazon.com/accounts/latest/reference/API_PutAlternateContact.html
+
+
 @handles("account", "PutContactInformation", "account:GetContactInformation")
 class ContactInformation:
+    OVERWRITES = True
+
     def in_place(self, ctx: StepContext, params: dict[str, Any]) -> bool:
         try:
             current = ctx.call("account", "GetContactInformation", **_account_scope(params))
@@ -290,6 +305,8 @@ _CONTACT_FIELDS = ("EmailAddress", "Name", "PhoneNumber", "Title")
 
 @handles("account", "PutAlternateContact", "account:GetAlternateContact")
 class AlternateContact:
+    OVERWRITES = True
+
     def in_place(self, ctx: StepContext, params: dict[str, Any]) -> bool:
         try:
             current = ctx.call("account", "GetAlternateContact", **_account_scope(params),

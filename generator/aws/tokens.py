@@ -48,6 +48,9 @@ class Resolver:
         self._root_id: str | None = None
         self._organization: dict[str, Any] | None = None
         self._account_list: list[dict[str, Any]] | None = None
+        # Published account IDs as read, None for "not published yet": each API step of an
+        # account that does not exist yet asks, and the answer holds until forget_accounts.
+        self._published: dict[str, str | None] = {}
         self._monitors: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
@@ -102,6 +105,7 @@ class Resolver:
 
     def forget_accounts(self) -> None:
         self._account_list = None
+        self._published.clear()
 
     def account_id(self, name: str, *, published_first: bool = False) -> str:
         """The account's ID. `published_first`, for callers that need a handful of accounts
@@ -123,6 +127,11 @@ class Resolver:
     def _published_id(self, name: str) -> str | None:
         if not self.ids_prefix:
             return None
+        if name not in self._published:
+            self._published[name] = self._read_published_id(name)
+        return self._published[name]
+
+    def _read_published_id(self, name: str) -> str | None:
         from generator.model import logical_id
 
         try:

@@ -99,6 +99,7 @@ from . import (
     imports,
     orgaccess,
     policy_types,
+    scaling,
     scp,
     security,
     services,
@@ -833,6 +834,7 @@ def _accept_every_trusted_service_as_delegated() -> None:
 def install() -> None:
     """Register the models with moto's CloudFormation, patch its engine. Idempotent."""
     engine.apply()
+    scaling.install()
     services.install()
     imports.install({cls.cloudformation_type(): cls
                      for cls in (OrganizationalUnit, Account, Policy)})
