@@ -1,0 +1,55 @@
+"""The emulator's answers stay the same where its cost per request no longer grows with the
+accounts it has seen (generator/aws/emulator/scaling.py), and where it parses JSON templates
+with json (engine.py). Never timed: what is asserted is which account answers and which
+backends exist."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+from moto.core.models import DEFAULT_ACCOUNT_ID
+from moto.iam.models import iam_backends
+from moto.utilities.utils import PARTITION_NAMES
+
+from generator.aws.emulator import engine
+from tests.emulator import Emulator
+
+MEMBER = "210987654321"
+QUIET = "310987654321"  # has an IAM backend, no access key
+
+
+def test_a_request_is_answered_for_the_account_of_its_access_key(emulator: Emulator) -> None:
+    iam = iam_backends[MEMBER]["aws"]
+    iam.create_user("us-east-1", "deployer")
+    key = iam.create_access_key("deployer")
+    assert iam_backends[QUIET]["aws"].access_keys == {}
+
+    sts = boto3.client("sts", region_name="us-east-1", endpoint_url=emulator.endpoint_url,
+                       aws_access_key_id=key.access_key_id,
+                       aws_secret_access_key=key.secret_access_key)
+    member = sts.get_caller_identity()["Account"]
+    default = emulator.client("sts").get_caller_identity()["Account"]
+
+    assert (member, default) == (MEMBER, DEFAULT_ACCOUNT_ID)
+    # Looking the keys up created no backend for the partitions the accounts never used
+    # (moto's own lookup made one for each, in every account, on every request).
+    assert len(PARTITION_NAMES) > 1
+    assert set(dict.keys(iam_backends[QUIET])) == {"aws"}
+    assert set(dict.keys(iam_backends[MEMBER])) == {"aws"}
+
+
+def test_a_json_template_parses_as_moto_parsed_it() -> None:
+    template = {"Parameters": {"Name": {"Type": "String", "Default": "a \"quoted\" name"}},
+                "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {
+                    "TopicName": {"Fn::Sub": "${Name}-topic"}, "Count": 3,
+                    "Flag": True, "Nothing": None, "Tags": [{"Key": "k", "Value": "v"}]}}}}
+    for text in (json.dumps(template), json.dumps(template, indent=2)):
+        assert engine.parse_template(text) == engine._ORIGINALS["parse_template"](text)
+
+
+def test_a_yaml_template_still_goes_through_moto_s_loader() -> None:
+    text = "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n" \
+           "      TopicName: !Ref Name\n"
+    assert engine.parse_template(text) == {"Resources": {"Topic": {
+        "Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}}}}
