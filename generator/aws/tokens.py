@@ -51,6 +51,7 @@ class Resolver:
         # Published account IDs as read, None for "not published yet": each API step of an
         # account that does not exist yet asks, and the answer holds until forget_accounts.
         self._published: dict[str, str | None] = {}
+        self._by_name: tuple[list[dict[str, Any]], dict[str, str]] | None = None
         self._monitors: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
@@ -100,8 +101,12 @@ class Resolver:
         return self._account_list
 
     def accounts(self) -> dict[str, str]:
-        """Account name -> ID, for every account of the organization."""
-        return {str(a["Name"]): str(a["Id"]) for a in self.account_list()}
+        """Account name -> ID, for every account of the organization (built once a listing:
+        deploy asks for each account's ID in turn)."""
+        listed = self.account_list()
+        if self._by_name is None or self._by_name[0] is not listed:
+            self._by_name = (listed, {str(a["Name"]): str(a["Id"]) for a in listed})
+        return self._by_name[1]
 
     def forget_accounts(self) -> None:
         self._account_list = None
