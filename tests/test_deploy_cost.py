@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 from ruamel.yaml import YAML
 
+from bench.deploy import ADDED_TARGET, NO_OP_TARGET
 from generator import api
 from generator.aws.applied import PER_SHARD, AppliedRecord, digest
 from generator.aws.deploy import DeployReport
@@ -118,6 +119,7 @@ def test_a_no_op_deploy_reads_the_record_not_every_account(
     # grows with the accounts.
     assert len(call_counter.calls) <= 3 * stacks_of(before) + 20 + convergence_reads(before), \
         made
+    assert len(call_counter.calls) <= NO_OP_TARGET  # issue 14's target, met here already
 
 
 def test_one_added_account_costs_its_own_steps_and_bounded_reads(
@@ -140,6 +142,7 @@ def test_one_added_account_costs_its_own_steps_and_bounded_reads(
     # a stack changed: convergence plans its repairs again after the stacks
     assert len(call_counter.calls) <= (3 * stacks_of(after) + 90
                                        + 2 * convergence_reads(after)), made
+    assert len(call_counter.calls) <= ADDED_TARGET, made
 
 
 def test_refresh_checks_every_step_again_and_repairs_a_change_by_hand(

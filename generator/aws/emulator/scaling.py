@@ -10,6 +10,9 @@ Nothing that the emulator answers changes.
 * Finding an account's backend of a service: moto copied the list of every account it knows
   before checking whether the account was new (``BackendDict._create_account_specific_backend``);
   now a known account is found by a dictionary lookup.
+* Which service a request is for: moto listed its own package folder, with a ``stat`` of each
+  entry, for every request (``moto.backends.list_of_moto_modules``); the folder does not
+  change while the emulator runs, so it is listed once.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from moto import backends
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam import models as iam_models
@@ -49,7 +53,10 @@ def install() -> None:
     if _ORIGINALS:
         return
     _ORIGINALS.update(get_account_id_from=iam_models.get_account_id_from,
-                      create_backend=BackendDict._create_account_specific_backend)
+                      create_backend=BackendDict._create_account_specific_backend,
+                      modules=backends.list_of_moto_modules)
+    modules = tuple(_ORIGINALS["modules"]())
+    backends.list_of_moto_modules = lambda: modules
     iam_models.get_account_id_from = account_of_access_key
     BackendDict._create_account_specific_backend = _known_first(  # type: ignore[method-assign]
         _ORIGINALS["create_backend"])
