@@ -6,6 +6,8 @@ backends exist."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
+from typing import Any
 
 import boto3
 from moto.core.models import DEFAULT_ACCOUNT_ID
@@ -53,3 +55,27 @@ def test_a_yaml_template_still_goes_through_moto_s_loader() -> None:
            "      TopicName: !Ref Name\n"
     assert engine.parse_template(text) == {"Resources": {"Topic": {
         "Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}}}}
+
+
+def test_a_stack_set_s_instances_are_found_as_the_list_changes() -> None:
+    from moto.cloudformation.models import StackInstances
+
+    from generator.aws.emulator.scaling import IndexedInstances
+
+    instances = StackInstances("123456789012", "us-east-1", "{}", {}, "set-id", "set")
+    assert isinstance(instances.stack_instances, IndexedInstances)
+
+    def made(account: str, region: str) -> Any:
+        return SimpleNamespace(account_id=account, region_name=region)
+
+    first, second = made("111111111111", "us-east-1"), made("222222222222", "us-east-1")
+    instances.stack_instances += [first]
+    assert instances.get_instance("111111111111", "us-east-1") is first
+    assert instances.get_instance("222222222222", "us-east-1") is None
+    instances.stack_instances.append(second)
+    assert instances.get_instance("222222222222", "us-east-1") is second
+    instances.stack_instances.remove(first)
+    assert instances.get_instance("111111111111", "us-east-1") is None
+    again = made("111111111111", "us-east-1")
+    instances.stack_instances.insert(0, again)
+    assert instances.get_instance("111111111111", "us-east-1") is again

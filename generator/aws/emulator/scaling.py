@@ -10,6 +10,9 @@ Nothing that the emulator answers changes.
 * Finding an account's backend of a service: moto copied the list of every account it knows
   before checking whether the account was new (``BackendDict._create_account_specific_backend``);
   now a known account is found by a dictionary lookup.
+* Finding a StackSet's instance by account and region: moto walked the StackSet's list of
+  instances (``StackInstances.get_instance``), and does so for each instance it creates and each
+  DescribeStackInstance; the list now keeps an index, dropped whenever the list changes.
 * Which service a request is for: moto listed its own package folder, with a ``stat`` of each
   entry, for every request (``moto.backends.list_of_moto_modules``); the folder does not
   change while the emulator runs, so it is listed once.
@@ -21,6 +24,7 @@ import functools
 from typing import Any
 
 from moto import backends
+from moto.cloudformation.models import StackInstance, StackInstances
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam import models as iam_models
@@ -34,6 +38,61 @@ def account_of_access_key(access_key: str) -> str:
             if access_key in backend.access_keys:
                 return str(account_id)
     return DEFAULT_ACCOUNT_ID
+
+
+class IndexedInstances(list[StackInstance]):
+    """A StackSet's instances, with a lookup by (account, region) built on first use and
+    forgotten by every change to the list (moto appends, extends and removes)."""
+
+    _index: dict[tuple[str, str], StackInstance] | None = None
+    _version = 0  # changes with the list: an index built across a change is not kept
+
+    def find(self, account: str, region: str) -> StackInstance | None:
+        index = self._index
+        if index is None:
+            version, index = self._version, {}
+            for instance in list(self):  # the first of equals wins, as in moto's walk
+                index.setdefault((instance.account_id, instance.region_name), instance)
+            if version == self._version:
+                self._index = index
+        return index.get((account, region))
+
+    def _changed(self) -> None:
+        self._version += 1
+        self._index = None
+
+
+def _forgetting(name: str) -> Any:
+    method = getattr(list, name)
+
+    def changed(self: IndexedInstances, *args: Any) -> Any:
+        self._changed()
+        result = method(self, *args)
+        return self if name == "__iadd__" else result
+
+    return changed
+
+
+for _name in ("append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
+              "__iadd__", "__setitem__", "__delitem__"):
+    setattr(IndexedInstances, _name, _forgetting(_name))
+
+
+def _indexed_init(init: Any) -> Any:
+    @functools.wraps(init)
+    def wrapper(self: StackInstances, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        self.stack_instances = IndexedInstances(self.stack_instances)
+
+    return wrapper
+
+
+def get_instance(self: StackInstances, account: str, region: str) -> StackInstance | None:
+    instances = self.stack_instances
+    if isinstance(instances, IndexedInstances):
+        return instances.find(account, region)
+    found: StackInstance | None = _ORIGINALS["get_instance"](self, account, region)
+    return found
 
 
 def _known_first(create: Any) -> Any:
@@ -54,9 +113,13 @@ def install() -> None:
         return
     _ORIGINALS.update(get_account_id_from=iam_models.get_account_id_from,
                       create_backend=BackendDict._create_account_specific_backend,
-                      modules=backends.list_of_moto_modules)
+                      modules=backends.list_of_moto_modules,
+                      instances_init=StackInstances.__init__,
+                      get_instance=StackInstances.get_instance)
     modules = tuple(_ORIGINALS["modules"]())
     backends.list_of_moto_modules = lambda: modules
+    StackInstances.__init__ = _indexed_init(_ORIGINALS["instances_init"])  # type: ignore[method-assign]
+    StackInstances.get_instance = get_instance  # type: ignore[assignment]
     iam_models.get_account_id_from = account_of_access_key
     BackendDict._create_account_specific_backend = _known_first(  # type: ignore[method-assign]
         _ORIGINALS["create_backend"])
