@@ -79,3 +79,18 @@ def test_a_stack_set_s_instances_are_found_as_the_list_changes() -> None:
     again = made("111111111111", "us-east-1")
     instances.stack_instances.insert(0, again)
     assert instances.get_instance("111111111111", "us-east-1") is again
+
+
+def test_a_known_account_s_backends_are_registered_again_for_moto_s_reset() -> None:
+    """A reset can leave a backend that another backend's reset created, with the dictionary no
+    longer registered: the next lookup registers it, or the following reset would keep it."""
+    from moto.core.base_backend import BackendDict
+    from moto.organizations.models import organizations_backends
+
+    organizations_backends[DEFAULT_ACCOUNT_ID]
+    registered = BackendDict._instances  # type: ignore[misc]
+    registered[:] = [known for known in registered if known is not organizations_backends]
+
+    organizations_backends[DEFAULT_ACCOUNT_ID]
+
+    assert any(known is organizations_backends for known in registered)

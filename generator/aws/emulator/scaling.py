@@ -9,7 +9,8 @@ Nothing that the emulator answers changes.
   are asked: one that does not exist holds no access key.
 * Finding an account's backend of a service: moto copied the list of every account it knows
   before checking whether the account was new (``BackendDict._create_account_specific_backend``);
-  now a known account is found by a dictionary lookup.
+  now a known account is found by a dictionary lookup (and the dictionary's registration for
+  moto's reset, by identity).
 * Finding a StackSet's instance by account and region: moto walked the StackSet's list of
   instances (``StackInstances.get_instance``), and does so for each instance it creates and each
   DescribeStackInstance; the list now keeps an index, dropped whenever the list changes.
@@ -98,9 +99,10 @@ def get_instance(self: StackInstances, account: str, region: str) -> StackInstan
 def _known_first(create: Any) -> Any:
     @functools.wraps(create)
     def wrapper(self: BackendDict[Any], account_id: str) -> None:
-        # An account in the dictionary was added by `create`, which also registered the
-        # dictionary for moto's reset.
-        if dict.__contains__(self, account_id):
+        # Known, and registered for moto's reset (a reset can leave a backend that another
+        # backend's reset created, unregistered: `create` registers it again, as here).
+        if dict.__contains__(self, account_id) and any(
+                known is self for known in BackendDict._instances):  # type: ignore[misc]
             return
         create(self, account_id)
 
