@@ -67,8 +67,11 @@ def _forgetting(name: str) -> Any:
     method = getattr(list, name)
 
     def changed(self: IndexedInstances, *args: Any) -> Any:
+        # Dropped after the change too: an index that another thread built in between, from
+        # the list as it was, must not stay.
         self._changed()
         result = method(self, *args)
+        self._changed()
         return self if name == "__iadd__" else result
 
     return changed
