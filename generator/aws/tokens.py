@@ -16,6 +16,9 @@ if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
 
 ACCOUNT_NOT_FOUND = "AccountNotFound"
+# ListAccounts returns at most 20 accounts a page:
+# https://docs.aws.amazon.com/organizations/latest/APIReference/API_ListAccounts.html
+PAGE = 20
 CE_REGION = "us-east-1"  # https://docs.aws.amazon.com/general/latest/gr/billing.html
 # What a dry run shows for IDs that do not exist yet (a fresh organization): each matches the
 # AllowedPattern of the parameter it fills, so a change set can still be planned.
@@ -52,6 +55,7 @@ class Resolver:
         # account that does not exist yet asks, and the answer holds until forget_accounts.
         self._published: dict[str, str | None] = {}
         self._by_name: tuple[list[dict[str, Any]], dict[str, str]] | None = None
+        self._one_by_one = 0  # accounts read through their published ID since the listing
         self._monitors: list[dict[str, Any]] | None = None
 
     # -- the organization ---------------------------------------------------------------------
@@ -111,6 +115,7 @@ class Resolver:
     def forget_accounts(self) -> None:
         self._account_list = None
         self._published.clear()
+        self._one_by_one = 0
 
     def account_id(self, name: str, *, published_first: bool = False) -> str:
         """The account's ID. `published_first`, for callers that need a handful of accounts
@@ -118,7 +123,11 @@ class Resolver:
         ListAccounts (a page per 20 accounts), so that a no-op deploy lists no accounts."""
         if re.fullmatch(r"\d{12}", name):
             return name
-        if published_first and self._account_list is None:
+        if self._account_list is None and (published_first or self._one_by_one < PAGE):
+            # A listing costs a page per 20 accounts, the published ID one read an account:
+            # the first accounts asked for after a change are read one by one (a deploy that
+            # adds one account does not list the organization again for it).
+            self._one_by_one += 1
             found = self._published_id(name) or self.accounts().get(name)
         else:
             found = self.accounts().get(name) or self._published_id(name)
