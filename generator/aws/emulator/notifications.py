@@ -101,11 +101,9 @@ class TopicPolicy(_SnsModel, CloudFormationModel):
         original_resource.properties = properties
         return original_resource
 
-    @classmethod
-    def delete_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-            region_name: str) -> None:
-        cls._restore([str(t) for t in _properties(cloudformation_json).get("Topics") or []])
+    def delete(self, account_id: str, region_name: str) -> None:
+        """Called by moto's CloudFormation, with the properties as they were resolved."""
+        self._restore([str(t) for t in self.properties.get("Topics") or []])
 
 
 class Subscription(_SnsModel, CloudFormationModel):
@@ -123,13 +121,10 @@ class Subscription(_SnsModel, CloudFormationModel):
             topic_arn, str(properties["Endpoint"]), str(properties["Protocol"]))
         return cls(subscription.arn, properties)
 
-    @classmethod
-    def delete_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-            region_name: str) -> None:
-        topic_arn = str(_properties(cloudformation_json).get("TopicArn", ""))
-        if topic_arn and resource_name.startswith(topic_arn):
-            _backend(topic_arn).unsubscribe(resource_name)
+    def delete(self, account_id: str, region_name: str) -> None:
+        backend = _backend(str(self.properties["TopicArn"]))
+        if self.id in backend.subscriptions:
+            backend.unsubscribe(self.id)
 
 
 MODELS: tuple[type[CloudFormationModel], ...] = (TopicPolicy, Subscription)
