@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.sns.models import sns_backends
 
 from generator.aws.emulator.eventbridge import ALL_MANAGEMENT_EVENTS, Delivery
 from generator.aws.emulator.server import RestartableMotoServer
@@ -36,9 +37,12 @@ class Deployed:
         self.ids = {a["Name"]: a["Id"] for a in listed}
         tooling = self.ids["security-tooling"]
         self.topic = f"arn:aws:sns:{HOME}:{tooling}:lzgen-root-activity"
-        self.generation = Emulator.resets
         self.sqs = emulator.member_client(tooling, "sqs")
         self.sns = emulator.member_client(tooling, "sns")
+
+    def still_there(self) -> bool:
+        """The topic still exists (any reset of the emulator deletes it)."""
+        return self.topic in sns_backends[self.ids["security-tooling"]][HOME].topics
 
 
 def _deploy(emulator: Emulator, output: Path) -> Deployed:
@@ -63,7 +67,7 @@ def deployed(_example: tuple[Path, list[Deployed]],
     module emptied the emulator in between (tests of other modules may run between ours)."""
     output, cache = _example
     configure_environment(cache[0].emulator, monkeypatch)
-    if cache[0].generation != Emulator.resets:
+    if not cache[0].still_there():
         cache[0] = _deploy(cache[0].emulator, output)
     return cache[0]
 

@@ -32,7 +32,6 @@ class Emulator:
 
     account_id = MANAGEMENT_ACCOUNT_ID
     region = DEFAULT_REGION
-    resets = 0  # how often any handle emptied the emulator (module fixtures check it)
 
     def __init__(self, server: RestartableMotoServer) -> None:
         self._server = server
@@ -142,4 +141,3 @@ class Emulator:
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()
         models.reset_state()
-        Emulator.resets += 1
