@@ -140,6 +140,9 @@ def test_one_added_account_costs_its_own_steps_and_bounded_reads(
     # One listing of the organization (the new account's email must be free, aws/stacks.py);
     # the new account's ID for its steps comes from its stack's published parameter.
     assert made["organizations:ListAccounts"] <= 2, made  # 33 accounts, 20 a page
+    # Convergence lists every stack's resources before the stacks, and after them only those
+    # of the stack that changed.
+    assert made["cloudformation:ListStackResources"] == stacks_of(after) + 1, made
     account_calls = sum(n for call, n in made.items() if call.startswith("account:"))
     assert account_calls == 4
     # a stack changed: convergence plans its repairs again after the stacks

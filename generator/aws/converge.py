@@ -95,10 +95,12 @@ class _Live:
             "organizations", "ListTagsForResource", "Tags", ResourceId=resource_id)}
 
 
-def plan_repairs(gateway: Gateway, manifest: Manifest, *, tags: bool = True) -> list[Repair]:
+def plan_repairs(gateway: Gateway, manifest: Manifest, *, tags: bool = True,
+                 listed: dict[str, dict[str, str]] | None = None) -> list[Repair]:
     """What to call so that the organization matches the deployed stacks' templates again;
-    tags (a read per resource) only when `tags`."""
-    physical = _physical_ids(gateway, manifest.stacks)
+    tags (a read per resource) only when `tags`. `listed` keeps each stack's resources as
+    read (stack name -> logical ID -> physical ID): stacks it holds are not read again."""
+    physical = _physical_ids(gateway, manifest.stacks, {} if listed is None else listed)
     if not physical:
         return []
     try:
@@ -135,6 +137,7 @@ class Convergence:
         self.gateway, self.manifest, self.ui, self.options = gateway, manifest, ui, options
         self.resolver = resolver
         self._planned: list[Repair] | None = None
+        self._listed: dict[str, dict[str, str]] = {}  # each stack's resources, as read
 
     def preview(self) -> int:
         """Show the repairs drift needs and refuse destructive ones; how many there are."""
@@ -142,7 +145,7 @@ class Convergence:
 
         self._closures()
         repairs = self._planned = plan_repairs(self.gateway, self.manifest,
-                                               tags=self.options.refresh)
+                                               tags=self.options.refresh, listed=self._listed)
         self.ui.phase(f"drift ({len(repairs)} repairs)")
         if not repairs:
             self.ui.ok("the organization matches the deployed templates")
@@ -183,11 +186,19 @@ class Convergence:
                                "nothing was changed; close fewer accounts now, the rest once "
                                "earlier closures leave the 30-day window")
 
-    def repair(self, stacks_changed: bool = True) -> list[str]:
-        """Apply the repairs; planned again only when a stack changed what templates say."""
+    def repair(self, stacks_changed: bool = True,
+               changed: Iterable[str] | None = None) -> list[str]:
+        """Apply the repairs; planned again only when a stack changed what templates say.
+        `changed` names the stacks created or updated since the preview: only their resources
+        are listed again (None: every stack's)."""
         if self.options.dry_run:
             return []
-        repairs = (plan_repairs(self.gateway, self.manifest, tags=self.options.refresh)
+        if changed is None:
+            self._listed.clear()
+        for name in changed or ():
+            self._listed.pop(name, None)
+        repairs = (plan_repairs(self.gateway, self.manifest, tags=self.options.refresh,
+                                listed=self._listed)
                    if stacks_changed or self._planned is None else self._planned)
         if not repairs:
             return []
@@ -210,22 +221,27 @@ def apply_repairs(gateway: Gateway, repairs: Iterable[Repair]) -> list[str]:
 # -- resolving the templates' references --------------------------------------------------------
 
 
-def _physical_ids(gateway: Gateway, stacks: Iterable[StackPlan]) -> dict[str, str]:
+def _physical_ids(gateway: Gateway, stacks: Iterable[StackPlan],
+                  listed: dict[str, dict[str, str]]) -> dict[str, str]:
     """Logical ID -> physical ID of every resource of the deployed stacks (lzgen's logical IDs
-    are unique across its stacks)."""
+    are unique across its stacks); stacks in `listed` are not read again, those read are
+    added to it."""
     found: dict[str, str] = {}
     for plan in stacks:
-        try:
-            listed = gateway.pages("cloudformation", "ListStackResources",
-                                   "StackResourceSummaries", region=plan.region,
-                                   StackName=plan.stack_name)
-        except AwsError as error:
-            if error.code == "ValidationError":
-                continue  # no such stack yet
-            raise
-        for item in listed:
-            if item.get("PhysicalResourceId") and "FAILED" not in str(item.get("ResourceStatus")):
-                found[str(item["LogicalResourceId"])] = str(item["PhysicalResourceId"])
+        if plan.stack_name not in listed:
+            try:
+                summaries = gateway.pages("cloudformation", "ListStackResources",
+                                          "StackResourceSummaries", region=plan.region,
+                                          StackName=plan.stack_name)
+            except AwsError as error:
+                if error.code == "ValidationError":
+                    continue  # no such stack yet
+                raise
+            listed[plan.stack_name] = {
+                str(item["LogicalResourceId"]): str(item["PhysicalResourceId"])
+                for item in summaries if item.get("PhysicalResourceId")
+                and "FAILED" not in str(item.get("ResourceStatus"))}
+        found.update(listed[plan.stack_name])
     return found
 
 

@@ -120,7 +120,9 @@ class Deployer:
         self._confirm_plan(deployed, prepare, after, repairs)
         self._run_steps("prepare", prepare)
         self._deploy_stacks(deployed)
-        self.report.repairs = convergence.repair(stacks_changed=self._changed)
+        changed = [name for name, outcome in self.report.stacks.items()
+                   if outcome != "unchanged"]
+        self.report.repairs = convergence.repair(stacks_changed=self._changed, changed=changed)
         self.resolver.forget_accounts()
         self._run_steps("after", after)
         self._summarize()
