@@ -10,6 +10,8 @@ from types import SimpleNamespace
 from typing import Any
 
 import boto3
+import pytest
+from botocore.exceptions import ClientError
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam.models import iam_backends
 from moto.utilities.utils import PARTITION_NAMES
@@ -94,3 +96,16 @@ def test_a_known_account_s_backends_are_registered_again_for_moto_s_reset() -> N
     organizations_backends[DEFAULT_ACCOUNT_ID]
 
     assert any(known is organizations_backends for known in registered)
+
+
+def test_an_instance_that_does_not_exist_is_not_found_as_in_aws(emulator: Emulator) -> None:
+    cloudformation = emulator.client("cloudformation")
+    cloudformation.create_stack_set(StackSetName="probe", TemplateBody=json.dumps(
+        {"Resources": {"Topic": {"Type": "AWS::SNS::Topic"}}}))
+
+    with pytest.raises(ClientError) as raised:
+        cloudformation.describe_stack_instance(StackSetName="probe",
+                                               StackInstanceAccount="111111111111",
+                                               StackInstanceRegion="us-east-1")
+
+    assert raised.value.response["Error"]["Code"] == "StackInstanceNotFoundException"

@@ -14,6 +14,8 @@ Nothing that the emulator answers changes.
 * Finding a StackSet's instance by account and region: moto walked the StackSet's list of
   instances (``StackInstances.get_instance``), and does so for each instance it creates and each
   DescribeStackInstance; the list now keeps an index, dropped whenever the list changes.
+  DescribeStackInstance of an instance that does not exist answers
+  StackInstanceNotFoundException, as AWS does, where moto failed.
 * Which service a request is for: moto listed its own package folder, with a ``stat`` of each
   entry, for every request (``moto.backends.list_of_moto_modules``); the folder does not
   change while the emulator runs, so it is listed once.
@@ -25,7 +27,8 @@ import functools
 from typing import Any
 
 from moto import backends
-from moto.cloudformation.models import StackInstance, StackInstances
+from moto.cloudformation.exceptions import StackInstanceNotFound
+from moto.cloudformation.models import CloudFormationBackend, StackInstance, StackInstances
 from moto.core.base_backend import BackendDict
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.iam import models as iam_models
@@ -99,6 +102,18 @@ def get_instance(self: StackInstances, account: str, region: str) -> StackInstan
     return found
 
 
+def describe_stack_instance(self: CloudFormationBackend, stack_set_name: str, account_id: str,
+                            region: str) -> dict[str, Any]:
+    """moto failed with an HTTP 500 for an instance that does not exist (yet: auto-deployment
+    creates it after the account); AWS answers StackInstanceNotFoundException:
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeStackInstance.html"""
+    instance = self.describe_stack_set(stack_set_name).instances.get_instance(account_id, region)
+    if instance is None:
+        raise StackInstanceNotFound()
+    found: dict[str, Any] = instance.to_dict()
+    return found
+
+
 def _known_first(create: Any) -> Any:
     @functools.wraps(create)
     def wrapper(self: BackendDict[Any], account_id: str) -> None:
@@ -125,6 +140,7 @@ def install() -> None:
     backends.list_of_moto_modules = lambda: modules
     StackInstances.__init__ = _indexed_init(_ORIGINALS["instances_init"])  # type: ignore[method-assign]
     StackInstances.get_instance = get_instance  # type: ignore[assignment]
+    CloudFormationBackend.describe_stack_instance = describe_stack_instance  # type: ignore[method-assign]
     iam_models.get_account_id_from = account_of_access_key
     BackendDict._create_account_specific_backend = _known_first(  # type: ignore[method-assign]
         _ORIGINALS["create_backend"])
