@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
     from generator.aws.ui import DeployUi
     from generator.diff import Diff
+    from generator.diff.model import Change
     from generator.diff.sources import Materialised, Source
     from generator.documents.starter import Answers
     from generator.lint import LintPool
@@ -345,7 +346,31 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
                        "their policies", "upgrade lzgen")
     actual = live_organization(live, org)
     changes, matches = compare_organization(org, actual, live=True)
+    changes += _config_in_member_accounts(org, gateway)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
     return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
                 tuple(effective), (), chart, command="lzgen drift")
+
+
+def _config_in_member_accounts(org: Organization, gateway: Gateway) -> list[Change]:
+    """AWS Config in every member account, verified again in full (no record): accounts
+    without the recorder an external Config owner must keep, or with one of another tool's
+    where lzgen's StackSet makes its own (generator/aws/recorders.py)."""
+    from generator.aws import recorders
+    from generator.baseline import config_recorder, needs_config_recording, records_config
+    from generator.synth.config import external_recorder, free_for_lzgen
+
+    if not needs_config_recording(org):
+        return []
+    if config_recorder(org) == "external":
+        kind, precondition = recorders.EXTERNAL, external_recorder(org)
+    elif records_config(org):
+        kind, precondition = recorders.FREE_FOR_LZGEN, free_for_lzgen(org)
+    else:
+        return []
+    check = recorders.from_check(kind, precondition.check,
+                                 org.blueprint.organization.home_region)
+    accounts = gateway.pages("organizations", "ListAccounts", "Accounts")
+    found = recorders.MemberRecorders(check, gateway, accounts, refresh=True).verify()
+    return recorders.drift_changes(check, found.findings)

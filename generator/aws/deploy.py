@@ -32,7 +32,7 @@ from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
 from generator.aws.moves import planned_moves
 from generator.aws.overview import creates_accounts, local_changes, overview
-from generator.aws.preflight import preflight
+from generator.aws.preflight import MemberReads, preflight
 from generator.aws.schedule import Interrupted, Job, Schedule
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for
@@ -108,9 +108,13 @@ class Deployer:
         return self.report
 
     def _run(self) -> None:
-        preflight(self.manifest, self.gateway, self.resolver, self.ui)
         self.record.load()
         deployed = self.stacks.snapshot(self.manifest.stacks)
+        changing = frozenset(plan.name for plan in self.manifest.stacks
+                             if _template(deployed[plan.name]) != plan.template)
+        preflight(self.manifest, self.gateway, self.resolver, self.ui,
+                  MemberReads(self.record, self.options.refresh, self.options.workers,
+                              changing))
         self._refuse_destructive(deployed)
         convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
                                   self.resolver)
