@@ -134,6 +134,9 @@ def test_external_verifies_each_account_once_and_again_on_refresh(
     run(precondition_only)
     assert assumed(call_counter) == 3
     assert config_reads(call_counter) == 2 * 4  # the management account and three members
+    # One role a member account, and nothing else per account (the caller is asked once).
+    sts = [c.operation for c in call_counter.calls if c.service == "sts"]
+    assert sts.count("GetCallerIdentity") < 3, sts
 
     call_counter.reset()
     Run(emulator)(precondition_only)

@@ -141,10 +141,12 @@ class MemberRecorders:
                  workers: int = 4) -> None:
         self.check, self.gateway, self.accounts = check, gateway, accounts
         self.record, self.refresh, self.workers = record, refresh, max(workers, 1)
+        self._partition = "aws"
 
     def verify(self) -> Verification:
         result = Verification()
-        management = self.gateway.account_id()
+        caller = self.gateway.call("sts", "GetCallerIdentity")
+        management, self._partition = str(caller["Account"]), str(caller["Arn"]).split(":")[1]
         todo: list[tuple[dict[str, Any], str]] = []
         for account in _active(self.accounts):
             if account["Id"] == management and not self.check.external:
@@ -210,7 +212,7 @@ class MemberRecorders:
         return found, 1
 
     def _assume(self, ident: str, name: str) -> Gateway:
-        arn = f"arn:{self.gateway.partition()}:iam::{ident}:role/{self.check.role_of(name)}"
+        arn = f"arn:{self._partition}:iam::{ident}:role/{self.check.role_of(name)}"
         return self.gateway.assume_role(arn, keep=False)
 
     @staticmethod
