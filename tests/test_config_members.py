@@ -223,6 +223,7 @@ def test_a_deploy_that_leaves_the_recorders_stack_unchanged_reads_no_member_acco
     run(example_output, dry_run=True)
     assert config_reads(call_counter) == 0
     assert assumed(call_counter) == 0
+    assert "cloudformation:ListStackInstances" not in {str(c) for c in call_counter.calls}
     assert "not read, stack config-recorder does not change" in " ".join(run.text.split())
 
 
