@@ -355,18 +355,25 @@ def test_create_only_property_means_replacement() -> None:
     assert change.effect == "replace" and "TopicName" in change.reason
 
 
-def test_account_moving_between_stacks_is_a_replacement() -> None:
+def test_account_moving_between_stacks_is_a_move_unless_its_role_name_changes() -> None:
+    # Deploy moves it by Retain and import, into an existing stack as well (aws/moves.py);
+    # with another RoleName the new stack would try to create a NEW account.
     org = api.load(BLUEPRINTS / "minimal.yaml")
     before = build(org)
-    after = build(org)
-    moving = next(s for s in after.stacks if "AccountAppProd" in s.template["Resources"])
-    target = next(s for s in after.stacks if s.name.startswith("accounts") and s is not moving)
-    target.template["Resources"]["AccountAppProd"] = moving.template["Resources"].pop(
-        "AccountAppProd")
-    changes = compare_resources((org, before), (org, after))
-    [moved] = [c for c in changes if c.logical_id == "AccountAppProd"]
-    assert (moved.action, moved.effect, moved.risk) == ("moved", "replace", Risk.DESTRUCTIVE)
-    assert moved.from_stack == moving.name and "NEW account" in moved.reason
+    for role, expected in (("OrganizationAccountAccessRole", ("move", Risk.ROUTINE)),
+                           ("OtherRole", ("replace", Risk.DESTRUCTIVE))):
+        after = build(org)
+        moving = next(s for s in after.stacks if "AccountAppProd" in s.template["Resources"])
+        target = next(s for s in after.stacks
+                      if s.name.startswith("accounts") and s is not moving)
+        resource = moving.template["Resources"].pop("AccountAppProd")
+        resource["Properties"]["RoleName"] = role
+        target.template["Resources"]["AccountAppProd"] = resource
+        changes = compare_resources((org, before), (org, after))
+        [moved] = [c for c in changes if c.logical_id == "AccountAppProd"]
+        assert (moved.action, moved.effect, moved.risk) == ("moved", *expected)
+        assert moved.from_stack == moving.name
+    assert "NEW account" in moved.reason
 
 
 def test_losing_retain_on_an_account_is_destructive() -> None:

@@ -27,8 +27,8 @@ def settle(cfn: Any, stack: str, change_set: str) -> None:
     cfn.execute_change_set(StackName=stack, ChangeSetName=change_set)
 
 
-def import_ou(cfn: Any, stack: str, template: dict[str, Any], logical: str, ou_id: str,
-              *, new: bool = False) -> None:
+def import_ou(cfn: Any, stack: str, template: dict[str, Any], logical: str,
+              ou_id: str) -> None:
     cfn.create_change_set(StackName=stack, ChangeSetName=f"import-{logical}",
                           ChangeSetType="IMPORT", TemplateBody=json.dumps(template),
                           ResourcesToImport=[{"ResourceType": OU, "LogicalResourceId": logical,

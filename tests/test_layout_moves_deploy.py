@@ -122,6 +122,11 @@ def test_ou_and_policy_buckets_split_and_merge_back_without_replacing_anything(
     before = organization(emulator)
     assert sum(key.startswith("ou Team") for key in before) == TEAMS
     held = holders(emulator, {"lzgen-acme-ous-level1", "lzgen-acme-policies"})
+    stacks = stack_names(emulator)
+
+    run(split, dry_run=True)  # plans the moves, changes nothing
+    assert (organization(emulator), stack_names(emulator)) == (before, stacks)
+    assert "retain, then let go of" in run.text
 
     run(split)  # no --allow-destructive: nothing is removed or replaced
     assert organization(emulator) == before

@@ -13,10 +13,11 @@ and nothing else may change in it
 rest of the target's update is the ordinary change set that follows.
 
 Deploy (aws/deploy.py) retains and releases every move's resources before any stack's
-ordinary update, and each target imports its resources just before its own update, once the
-stacks it depends on are done. An interruption between release and import leaves the
-resources unmanaged but alive; deploy records each move before releasing it (aws/applied.py),
-so that a rerun finds them (`resumed_moves`) and imports them.
+ordinary update (stacks that read a leaving resource's ID first: `release_order`; a merged
+bucket's stack, left empty, is deleted instead), and each target imports its resources just
+before its own update, once the stacks it depends on are done. An interruption between
+release and import leaves the resources unmanaged but alive; deploy records each move before
+releasing it (aws/applied.py), so that a rerun finds them (`resumed_moves`) and imports them.
 """
 
 from __future__ import annotations

@@ -163,6 +163,10 @@ class Stacks:
             self._protect(plan, deployed)
             return "unchanged"
         moving_in = {m.logical_id for m in self.moves if m.target == plan.name}
+        if self.options.dry_run and moving_in and deployed is None and not self.options.adopt:
+            # Their source stacks still hold them in a dry run: an import would be refused.
+            return (f"planned: created by importing {len(moving_in)} moved resource(s), then "
+                    "updated (dry run)")
         if deployed is None and (self.options.adopt or moving_in):
             deployed = self._adopt(plan, parameters, None if self.options.adopt else moving_in)
             if self.options.dry_run and deployed is not None:
