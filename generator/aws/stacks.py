@@ -239,7 +239,7 @@ class Stacks:
         from generator.aws.live import read_live
 
         if self._live is None:
-            self._live = read_live(self.gateway)
+            self._live = read_live(self.gateway, tags=False)  # importing needs no tags
         current = deployed.template or {}
         adoption = plan_import(plan.template, self._live,
                                only - set(resources_of(current)))
