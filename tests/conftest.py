@@ -33,6 +33,7 @@ _E2E_FIXTURES = frozenset({"moto_server", "moto_endpoint", "emulator", "call_cou
 # Modules, or single tests, that take seconds each although they need no emulator.
 _SLOW = frozenset({
     "test_golden.py", "test_scale.py", "test_bench.py", "test_lint_cache.py",
+    "test_readme_examples.py",
 })
 _SLOW_TESTS = frozenset({
     "test_every_template_and_stackset_body_lints_without_errors",

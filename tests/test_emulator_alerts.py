@@ -2,19 +2,9 @@
 alert topic StackSet in the security tooling account and the rules StackSet in every member
 account, in every region.
 
-What moto cannot do, and how the test copes:
-
-* moto's CloudFormation has no model for AWS::SNS::Subscription (it skips the resource with a
-  warning); the small model below subscribes through moto's own SNS backend, so the
-  subscriptions of the deployed topic can be listed.
-* moto's EventBridge does not deliver events to SNS targets (PutEvents with a rule that
-  targets a topic fails with an internal error), so no message reaches the topic. The message
-  is computed instead by moto's input transformer from the target as deployed (with its
-  parameters resolved by the emulator's CloudFormation).
-* moto's UpdateStackInstances ignores DeploymentTargets (it reads only the self-managed
-  `Accounts`) and never redeploys an instance, so the per-account overrides of the manifest
-  are only sent (botocore checks them against the API model) and the member messages show the
-  StackSet defaults; test_alerts.py checks the message with the override values offline.
+The topic's policy and subscriptions come from the emulator's SNS models (notifications.py).
+Here the message is computed by moto's input transformer from the target as deployed; that it
+reaches the topic, with the per-account overrides deploy sets, is in test_root_activity_e2e.py.
 """
 
 from __future__ import annotations
@@ -24,52 +14,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.core.common_models import CloudFormationModel
 from moto.events.utils import EventTemplateParser
-from moto.sns.models import sns_backends
 
 from generator.aws.emulator.models import install
 from tests.baseline_helpers import API_CALL, SIGN_IN, baseline_blueprint, generate, manifest
 from tests.emulator import Emulator
 
-pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS..SNS..TopicPolicy")
-
 ROOT_PATTERN = {"detail": {"userIdentity": {"type": ["Root"]}}, "detail-type": [API_CALL, SIGN_IN]}
 API_PATTERN = {"detail": {"userIdentity": {"type": ["Root"]}}, "detail-type": [API_CALL]}
-
-
-class SnsSubscriptionModel(CloudFormationModel):
-    """AWS::SNS::Subscription for moto's CloudFormation, through moto's SNS backend."""
-
-    def __init__(self, arn: str) -> None:
-        self.arn = arn
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::SNS::Subscription"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[override]
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-            region_name: str, **kwargs: Any) -> SnsSubscriptionModel:
-        properties = cloudformation_json["Properties"]
-        subscription = sns_backends[account_id][region_name].subscribe(
-            properties["TopicArn"], properties["Endpoint"], properties["Protocol"])
-        return cls(subscription.arn)
 
 
 @pytest.fixture
 def deployed(emulator: Emulator, tmp_path: Path) -> tuple[Emulator, dict[str, Any], dict[str, str]]:
     """The organization and the root activity stacks of the baseline blueprint, deployed."""
-    install()  # also picks up the subscription model above
+    install()
     result = generate(tmp_path, baseline_blueprint())
     plan = manifest(result)
     root = emulator.create_organization(policy_types=("SERVICE_CONTROL_POLICY", "TAG_POLICY"))
@@ -156,8 +114,8 @@ def test_every_member_account_reports_to_the_topic_from_its_home_region(
         assert target["Arn"] == f"arn:aws:events:us-east-1:{account}:event-bus/default"
         assert "InputTransformer" not in target
 
-    # What deploy does with the manifest's overrides: one UpdateStackInstances per account.
-    # botocore checks the request against the API model; moto answers but applies nothing.
+    # What deploy does with the manifest's overrides: one UpdateStackInstances per account,
+    # which updates the instance's stack (the message of its rule then names the account).
     override = plan["stackset_overrides"][0]
     cfn, org = emulator.client("cloudformation"), emulator.client("organizations")
     assert sorted(override["accounts"]) == ["app", "log-archive", "network",
@@ -171,3 +129,7 @@ def test_every_member_account_reports_to_the_topic_from_its_home_region(
             ParameterOverrides=[{"ParameterKey": k, "ParameterValue": v}
                                 for k, v in sorted(values.items())])
         assert answer["OperationId"]
+    app = accounts["app"]
+    _, target = rule_and_target(emulator.member_client(app, "events", "us-east-1"))
+    email = override["accounts"]["app"]["RootEmail"]
+    assert f"(app, root email {email}): " in message(target, root_sign_in(app))

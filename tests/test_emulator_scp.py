@@ -93,7 +93,7 @@ def test_a_deny_all_that_does_not_spare_the_stackset_role_fails_the_operation(
     assert "statement DenyAll of SCP lock-by-hand" in reason
 
 
-def test_eu_west_only_with_the_builtin_region_deny_deploys_the_us_east_1_sign_in_rules(
+def test_eu_west_only_with_the_builtin_region_deny_reports_root_sign_ins_from_us_east_1(
         emulator: Emulator, tmp_path: Path) -> None:
     data = baseline_blueprint(home="eu-west-1", regions=("eu-west-1",))
     data["policies"] = {"regions": {"type": "scp", "builtin": "deny-outside-regions",
@@ -106,3 +106,22 @@ def test_eu_west_only_with_the_builtin_region_deny_deploys_the_us_east_1_sign_in
     events = emulator.member_client(accounts["app"], "events", "us-east-1")
     pattern = json.loads(events.describe_rule(Name="lzgen-root-activity")["EventPattern"])
     assert "AWS Console Sign In via CloudTrail" in pattern["detail-type"]
+
+    # End to end: the root user of app signs in (recorded in us-east-1, outside the allowed
+    # region); the us-east-1 rule forwards to eu-west-1, whose rule publishes to the topic.
+    tooling = accounts["security-tooling"]
+    sqs = emulator.member_client(tooling, "sqs", "eu-west-1")
+    queue = sqs.create_queue(QueueName="alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])[
+        "Attributes"]["QueueArn"]
+    emulator.member_client(tooling, "sns", "eu-west-1").subscribe(
+        TopicArn=f"arn:aws:sns:eu-west-1:{tooling}:lzgen-root-activity", Protocol="sqs",
+        Endpoint=queue_arn)
+    deliveries = emulator.root_console_sign_in(accounts["app"])
+    assert [(d.rule.split(":")[3], d.target.split(":")[2], d.refused) for d in deliveries] == [
+        ("us-east-1", "events", ""), ("eu-west-1", "sns", "")]
+    [received] = sqs.receive_message(QueueUrl=queue)["Messages"]
+    alert = json.loads(received["Body"])["Message"]
+    assert alert.startswith(f"ROOT USER ACTIVITY in account {accounts['app']} ")
+    assert "AWS Console Sign In via CloudTrail ConsoleLogin" in alert
+    assert "in us-east-1 at" in alert

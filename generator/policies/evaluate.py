@@ -31,11 +31,16 @@ class Request:
     region: str
     principal_arn: str
     resource: str = ""  # "" when not known
+    # Further condition keys the caller knows, (name, value) pairs; None: the key is absent.
+    keys: tuple[tuple[str, str | None], ...] = ()
 
     def context(self) -> dict[str, str | None]:
         """Condition keys (lower case) and their values; None: the key is absent."""
-        return {"aws:principalarn": self.principal_arn, "aws:requestedregion": self.region,
-                "aws:assumedroot": None}
+        known: dict[str, str | None] = {"aws:principalarn": self.principal_arn,
+                                        "aws:requestedregion": self.region,
+                                        "aws:assumedroot": None}
+        known.update((name.lower(), value) for name, value in self.keys)
+        return known
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from generator.aws.emulator import models
+from generator.aws.emulator import eventbridge, models
 from generator.aws.emulator.calls import ApiCall
 from generator.aws.emulator.server import RestartableMotoServer
 
@@ -94,6 +94,20 @@ class Emulator:
             else:
                 organizations.enable_aws_service_access(ServicePrincipal=principal)
         return root_id
+
+    # -- acting as the root user -----------------------------------------------------------
+
+    def root_api_call(self, account_id: str, region: str, event_name: str = "RunInstances",
+                      event_source: str = "ec2.amazonaws.com", *,
+                      read_only: bool = False) -> list[eventbridge.Delivery]:
+        """The root user of `account_id` calls an API in `region`: CloudTrail's event goes on
+        that account's default bus there; what EventBridge delivered (eventbridge.py)."""
+        return eventbridge.put_aws_event(eventbridge.root_api_call(
+            account_id, region, event_name, event_source, read_only=read_only))
+
+    def root_console_sign_in(self, account_id: str) -> list[eventbridge.Delivery]:
+        """The root user of `account_id` signs in to the console (recorded in us-east-1)."""
+        return eventbridge.put_aws_event(eventbridge.root_console_sign_in(account_id))
 
     # -- lifecycle ------------------------------------------------------------------------
 

@@ -58,6 +58,12 @@ def moto_endpoint(moto_server: RestartableMotoServer) -> str:
 def emulator(moto_server: RestartableMotoServer, monkeypatch: pytest.MonkeyPatch) -> Emulator:
     handle = Emulator(moto_server)
     handle.reset()
+    return configure_environment(handle, monkeypatch)
+
+
+def configure_environment(handle: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """Point every boto3 client the code under test builds at `handle`, with fake
+    credentials (undone with `monkeypatch`)."""
     for name in _UNSET_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY)

@@ -34,8 +34,9 @@ Semantics follow the real resource types:
   ``OperationPreferences``, ``CallAs`` and ``ManagedExecution`` are accepted and ignored.
   Ref = StackSetId; GetAtt StackSetId.
 
-AWS Config's types (and the rule's recorder precondition) are in ``config.py``; the SCPs that
-restrict the StackSet role in member accounts in ``scp.py``.
+AWS Config's types (and the rule's recorder precondition) are in ``config.py``; SNS topic
+policies and subscriptions in ``notifications.py``; the SCPs that restrict the StackSet role in
+member accounts in ``scp.py``; the delivery of root activity events in ``eventbridge.py``.
 
 Organizations itself: any service with trusted access may get a delegated administrator (moto
 accepted only a few, not Config, CloudTrail or Security Hub).
@@ -97,6 +98,7 @@ from . import (
     costs,
     engine,
     imports,
+    notifications,
     orgaccess,
     policy_types,
     scp,
@@ -736,7 +738,9 @@ class StackSetResource(_Resource, CloudFormationModel):
             }
             for account in self._target_accounts(group.get("DeploymentTargets") or {}):
                 for region in group.get("Regions") or []:
-                    desired[(account, region)] = parameters
+                    desired[(account, region)] = {
+                        **parameters,
+                        **services.instance_overrides(stackset.id, account, region)}
         return desired
 
     def _target_accounts(self, targets: dict[str, Any]) -> list[str]:
@@ -820,7 +824,8 @@ _OWN_MODELS: tuple[type[CloudFormationModel], ...] = (
     StackSetResource,
     costs.AnomalyMonitor,
 )
-MODELS: tuple[type[CloudFormationModel], ...] = (*_OWN_MODELS, *config.MODELS)
+MODELS: tuple[type[CloudFormationModel], ...] = (*_OWN_MODELS, *config.MODELS,
+                                                 *notifications.MODELS)
 
 
 def _accept_every_trusted_service_as_delegated() -> None:

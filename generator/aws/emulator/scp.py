@@ -21,7 +21,7 @@ from typing import Any
 from moto.organizations.models import OrganizationsBackend
 
 from generator.policies.actions import RESOURCE_ACTIONS
-from generator.policies.evaluate import Chain, Level, Request, evaluate
+from generator.policies.evaluate import Chain, Level, Request, Verdict, evaluate
 
 SCP = "SERVICE_CONTROL_POLICY"
 EXEC_ROLE = "stacksets-exec-0123456789abcdef0123456789abcdef"  # AWS's suffix is its own
@@ -52,11 +52,24 @@ def _enabled(org: OrganizationsBackend) -> bool:
                                     for t in getattr(root, "policy_types", []))
 
 
+def applies(org: OrganizationsBackend, account_id: str) -> bool:
+    """SCPs restrict the account: a member of an organization with the SCP type enabled."""
+    return (org.org is not None and account_id != org.org.master_account_id
+            and _enabled(org))
+
+
+def verdict(org: OrganizationsBackend, account_id: str, request: Request) -> Verdict | None:
+    """Why the account's SCPs refuse `request` (maybe, when not `certain`), or None."""
+    if not applies(org, account_id):
+        return None
+    return evaluate(Chain.of(_levels(org, account_id)), request)
+
+
 def refusal(org: OrganizationsBackend, account_id: str, region: str,
             template_body: str) -> str | None:
     """Why the account's SCPs stop the StackSet role from deploying `template_body` in
     `region`, or None when they let it."""
-    if org.org is None or account_id == org.org.master_account_id or not _enabled(org):
+    if not applies(org, account_id):
         return None
     try:
         resources = (json.loads(template_body).get("Resources") or {}).values()
@@ -66,10 +79,10 @@ def refusal(org: OrganizationsBackend, account_id: str, region: str,
     principal = f"arn:aws:iam::{account_id}:role/{EXEC_ROLE}"
     for resource in resources:
         for action in RESOURCE_ACTIONS.get(str(resource.get("Type")), ()):
-            verdict = evaluate(levels, Request(action, region, principal))
-            if verdict is not None and verdict.certain:
-                where = (f"statement {verdict.statement} of SCP {verdict.policy}"
-                         if verdict.statement else verdict.reason)
+            found = evaluate(levels, Request(action, region, principal))
+            if found is not None and found.certain:
+                where = (f"statement {found.statement} of SCP {found.policy}"
+                         if found.statement else found.reason)
                 return (f"AccessDenied: {principal} is not authorized to perform {action} "
                         f"in {region}: {where}")
     return None

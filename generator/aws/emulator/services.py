@@ -11,7 +11,8 @@ IAM's centralized root access (Organizations features). State lives here, per ac
   administrator per organization and could not list it).
 * ``cloudformation`` UpdateStackInstances names accounts through ``DeploymentTargets`` too
   (moto read only ``Accounts``); the overrides are recorded on the instances
-  (DescribeStackInstance shows them), not re-deployed into the instances' stacks.
+  (DescribeStackInstance shows them) and, as in AWS, the instances' stacks are updated with
+  them (moto changed nothing in the stacks); a later StackSet update keeps them.
 * ``cloudformation`` refuses a ``TemplateBody`` over 51,200 bytes with a ValidationError, as
   AWS does (moto took any size); larger templates must come from S3 through ``TemplateURL``
   (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html,
@@ -48,6 +49,8 @@ IAM_PRINCIPAL = "iam.amazonaws.com"
 _CONTACTS: dict[str, dict[str, Any]] = {}
 _ROOT_FEATURES: dict[str, set[str]] = {}
 _SECURITYHUB_ADMINS: dict[tuple[str, str], str] = {}  # (management account, region) -> admin
+# (stack set id, account, region) -> parameter values set by UpdateStackInstances
+_OVERRIDES: dict[tuple[str, str, str], dict[str, str]] = {}
 _ORIGINAL_SECURITYHUB_ENABLE = SecurityHubResponse.enable_organization_admin_account
 
 
@@ -126,10 +129,36 @@ def list_securityhub_admins(self: Any) -> str:
 def update_stack_instances(self: Any) -> ActionResult:
     targets = self._get_param("DeploymentTargets") or {}
     accounts = self._get_param("Accounts", []) or targets.get("Accounts") or []
-    operation = self.cloudformation_backend.update_stack_instances(
-        self._get_param("StackSetName"), accounts, self._get_param("Regions", []),
-        self._get_param("ParameterOverrides", []))
+    regions = self._get_param("Regions", [])
+    overrides = self._get_param("ParameterOverrides", [])
+    backend = self.cloudformation_backend
+    operation = backend.update_stack_instances(self._get_param("StackSetName"), accounts,
+                                               regions, overrides)
+    stackset = backend.describe_stack_set(self._get_param("StackSetName"))
+    for account in accounts:
+        for region in regions:
+            _redeploy_with_overrides(stackset, account, region, overrides)
     return ActionResult({"OperationId": operation["OperationId"]})
+
+
+def _redeploy_with_overrides(stackset: Any, account: str, region: str,
+                             overrides: list[dict[str, Any]]) -> None:
+    """AWS updates the instance's stack with the new values; parameters left out keep their
+    earlier override
+    (https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackInstances.html)."""
+    key = (stackset.id, account, region)
+    kept = _OVERRIDES.setdefault(key, {})
+    kept.update({o["ParameterKey"]: str(o["ParameterValue"]) for o in overrides
+                 if not o.get("UsePreviousValue")})
+    instance = stackset.instances.get_instance(account, region)
+    wanted = {**stackset.parameters, **kept}
+    if instance is not None and instance.stack.parameters != wanted:
+        instance.stack.update(stackset.template, parameters=wanted)
+
+
+def instance_overrides(stackset_id: str, account: str, region: str) -> dict[str, str]:
+    """The values UpdateStackInstances set for one instance (a StackSet update keeps them)."""
+    return dict(_OVERRIDES.get((stackset_id, account, region), {}))
 
 
 INLINE_TEMPLATE_LIMIT = 51_200  # bytes of TemplateBody
@@ -238,3 +267,4 @@ def reset_state() -> None:
     _CONTACTS.clear()
     _ROOT_FEATURES.clear()
     _SECURITYHUB_ADMINS.clear()
+    _OVERRIDES.clear()
