@@ -323,9 +323,11 @@ def import_organization(path: Path, settings: DeploySettings, *, name: str | Non
     return ImportResult(path, live.organization_id, sorted_findings(findings), written)
 
 
-def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = None) -> Diff:
+def drift(path: Path, settings: DeploySettings, *, tags: bool = False,
+          gateway: Gateway | None = None) -> Diff:
     """How the live organization differs from the blueprint (BASE: the blueprint, HEAD: the
-    organization as it is), in `lzgen diff`'s terms, without CloudFormation resources."""
+    organization as it is), in `lzgen diff`'s terms, without CloudFormation resources.
+    Tags are compared only when `tags`: Organizations lists them one resource at a time."""
     from generator.aws.importer import live_organization
     from generator.aws.live import read_live
     from generator.diff import Diff
@@ -338,7 +340,7 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     if any(f.is_error for f in findings):
         raise FindingsError(findings)
     gateway = gateway or _gateway(settings, org.blueprint.organization.home_region)
-    live = read_live(gateway, org.blueprint.organization.regions)
+    live = read_live(gateway, org.blueprint.organization.regions, tags=tags)
     if live.unknown_policy_types:
         raise AwsError(f"the organization has policy types this lzgen does not know "
                        f"({', '.join(live.unknown_policy_types)}); drift cannot compare "
@@ -347,5 +349,7 @@ def drift(path: Path, settings: DeploySettings, *, gateway: Gateway | None = Non
     changes, matches = compare_organization(org, actual, live=True)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
-    return Diff(str(path), f"organization {live.organization_id}", tuple(changes),
+    head = f"organization {live.organization_id}" + (
+        "" if tags else " (tags not compared: lzgen drift --tags)")
+    return Diff(str(path), head, tuple(changes),
                 tuple(effective), (), chart, command="lzgen drift")

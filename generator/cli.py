@@ -298,7 +298,8 @@ def import_(
 
 
 @app.command(cls=_Command, epilog=_example("lzgen drift blueprint.yaml --profile management",
-                             "lzgen drift blueprint.yaml --format markdown --fail-on weakens"))
+                             "lzgen drift blueprint.yaml --format markdown --fail-on weakens",
+                             "lzgen drift blueprint.yaml --tags"))
 def drift(  # noqa: PLR0917 (typer passes options positionally)
     blueprint: BlueprintArg,
     fmt: DiffFormatOpt = DiffFormat.text,
@@ -308,12 +309,14 @@ def drift(  # noqa: PLR0917 (typer passes options positionally)
         help="Region for the calls (default: the blueprint's home region).",
         metavar="REGION")] = None,
     endpoint_url: EndpointOpt = None,
+    tags: Annotated[bool, typer.Option(
+        "--tags", help="Compare tags too (one request per account, OU and policy).")] = False,
 ) -> int:
     """How the live organization differs from BLUEPRINT: exit 0 none, 5 drift, 6 risky."""
     from generator import api
 
     settings = api.DeploySettings(profile=profile, region=region, endpoint_url=endpoint_url)
-    result = api.drift(blueprint, settings)
+    result = api.drift(blueprint, settings, tags=tags)
     _print_diff(result, fmt)
     return _exit_for(result.risk, fail_on)
 

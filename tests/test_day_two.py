@@ -311,7 +311,7 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
     org.tag_resource(ResourceId=accounts["network"]["Id"],
                      Tags=[{"Key": "owner", "Value": "someone"}])
     org.disable_aws_service_access(ServicePrincipal="cloudtrail.amazonaws.com")
-    drifted = api.drift(path, api.DeploySettings(), gateway=run.gateway)
+    drifted = api.drift(path, api.DeploySettings(), tags=True, gateway=run.gateway)
     assert len(drifted.changes) == 4, as_text(drifted)
     [services] = [c for c in drifted.changes if c.kind == "services"]
     assert (services.summary, services.risk.value) == (
@@ -326,7 +326,7 @@ def test_deploy_converges_what_was_changed_by_hand(emulator: Emulator, tmp_path:
     assert_deployer_policy_allows(out, list(call_counter.calls))
     assert sorted(r.split(" ")[0] for r in report.repairs) == ["account", "account", "policy"]
     assert any("EnableAWSServiceAccess" in s for s in report.steps_applied)
-    assert api.drift(path, api.DeploySettings(), gateway=run.gateway).changes == ()
+    assert api.drift(path, api.DeploySettings(), tags=True, gateway=run.gateway).changes == ()
     again = run(out)
     assert (again.repairs, again.steps_applied) == ([], [])
 

@@ -15,7 +15,7 @@ from generator.aws.gateway import Gateway
 from generator.cli import main
 from generator.diff import Risk
 from generator.model import Organization
-from tests.emulator import Emulator
+from tests.emulator import CallCounter, Emulator
 from tests.test_deploy_e2e import EXAMPLE, Run, generate
 
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS::")
@@ -113,6 +113,25 @@ def test_drift_reports_each_change_by_hand_once_with_its_risk(
     assert result.risk is Risk.WEAKENS
 
 
+def test_drift_compares_tags_only_when_asked(emulator: Emulator, deployed: Gateway,
+                                            call_counter: CallCounter) -> None:
+    org = emulator.client("organizations")
+    account = next(a["Id"] for a in org.list_accounts()["Accounts"]
+                   if a["Name"] == "log-archive")
+    org.tag_resource(ResourceId=account, Tags=[{"Key": "owner", "Value": "someone-else"}])
+    call_counter.calls.clear()
+    quick = api.drift(EXAMPLE, api.DeploySettings(), gateway=deployed)
+    assert quick.changes == ()
+    assert quick.head.endswith("(tags not compared: lzgen drift --tags)")
+    assert call_counter.count("ListTagsForResource", mutating_only=False) == 0
+
+    full = api.drift(EXAMPLE, api.DeploySettings(), tags=True, gateway=deployed)
+    assert [(c.kind, c.subject, c.risk.value) for c in full.changes] == [
+        ("account", "log-archive", "routine")]
+    assert "owner" in full.changes[0].summary
+    assert not full.head.endswith(")")
+
+
 def test_cli_drift_exit_codes_and_import(emulator: Emulator, deployed: Gateway,
                                          tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                          ) -> None:
@@ -124,6 +143,7 @@ def test_cli_drift_exit_codes_and_import(emulator: Emulator, deployed: Gateway,
     listed = json.loads(capsys.readouterr().out)
     assert len(listed["changes"]) == 4
     assert main(["drift", str(EXAMPLE), "--fail-on", "weakens", *endpoint]) == 6
+    assert main(["drift", str(EXAMPLE), "--tags", "--fail-on", "weakens", *endpoint]) == 6
     target = tmp_path / "org.yaml"
     assert main(["import", "-o", str(target), "--name", "acme", *endpoint]) == 0
     assert "shadow-it:" in target.read_text()

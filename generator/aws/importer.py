@@ -506,6 +506,8 @@ def live_organization(live: LiveOrganization, base: Organization) -> Organizatio
 
     blueprint = base.blueprint
     live, shown_as = _by_blueprint_keys(live, base)
+    if not live.tags_read:
+        live = _tags_from_blueprint(live, base)
     imported = import_blueprint(live, name=blueprint.organization.name,
                                 home_region=blueprint.organization.home_region)
     data = imported.data
@@ -598,6 +600,20 @@ def _by_blueprint_keys(live: LiveOrganization, base: Organization
         delegated_admins={p: sorted(key_of.get(n, n) for n in names)
                           for p, names in live.delegated_admins.items()})
     return changed, {key_of[n]: n for n in live.accounts if key_of[n] != n}
+
+
+def _tags_from_blueprint(live: LiveOrganization, base: Organization) -> LiveOrganization:
+    """The live organization read without tags, with the blueprint's tags on what the
+    blueprint has: tags not read are not compared (`lzgen drift --tags` reads them)."""
+    accounts = base.blueprint.accounts
+    return replace(
+        live, root_tags=dict(base.blueprint.organization.tags),
+        ous={p: replace(o, tags=dict(base.ous[p].spec.tags)) if p in base.ous else o
+             for p, o in live.ous.items()},
+        accounts={n: replace(a, tags=dict(accounts[n].tags)) if n in accounts else a
+                  for n, a in live.accounts.items()},
+        policies={n: replace(p, tags=dict(base.policies[n].spec.tags))
+                  if n in base.policies else p for n, p in live.policies.items()})
 
 
 def _account_as_blueprint(entry: dict[str, Any], account: LiveAccount, shown_as: str,

@@ -148,7 +148,7 @@ class Stacks:
         from generator.aws.live import read_live
 
         if self._live is None:
-            self._live = read_live(self.gateway)
+            self._live = read_live(self.gateway, tags=False)  # adopting needs no tags
         adoption = plan_import(plan.template, self._live, only)
         if adoption.is_empty:
             return None
