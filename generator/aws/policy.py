@@ -86,7 +86,10 @@ def deployer_policy(manifest: Mapping[str, Any],
     stacks = [f"arn:aws:cloudformation:{r}:*:stack/lzgen-{org}-*/*" for r in regions]
     change_sets = [f"arn:aws:cloudformation:{r}:*:changeSet/lzgen-*/*" for r in regions]
     statements = [_statement("ChangeSetsOnLzgenStacks", set(STACK_ACTIONS),
-                             stacks + change_sets)]
+                             stacks + change_sets),
+                  # Finding the stacks of layout buckets that merged back (aws/stacks.py):
+                  # ListStacks has no resource to scope it to, and shows names only.
+                  _statement("FindMergedLayoutStacks", {"cloudformation:ListStacks"}, ["*"])]
     ssm = {a for a in scoped if a.startswith("ssm:")}
     if ssm:
         statements.append(_statement(
