@@ -358,21 +358,17 @@ def drift(path: Path, settings: DeploySettings, *, tags: bool = False,
 
 
 def _config_in_member_accounts(org: Organization, gateway: Gateway) -> list[Change]:
-    """AWS Config in every member account, verified again in full (no record): accounts
-    without the recorder an external Config owner must keep, or with one of another tool's
-    where lzgen's StackSet makes its own (generator/aws/recorders.py)."""
+    """With `services.config.recorder: external`, AWS Config in every member account, verified
+    again in full (no record): accounts without the recorder the external owner must keep
+    (generator/aws/recorders.py). Where lzgen records Config itself, its StackSet owns the
+    recorder, so there is nothing outside lzgen to drift and no account is read."""
     from generator.aws import recorders
-    from generator.baseline import config_recorder, needs_config_recording, records_config
-    from generator.synth.config import external_recorder, free_for_lzgen
+    from generator.baseline import config_recorder, needs_config_recording
+    from generator.synth.config import external_recorder
 
-    if not needs_config_recording(org):
+    if not needs_config_recording(org) or config_recorder(org) != "external":
         return []
-    if config_recorder(org) == "external":
-        kind, precondition = recorders.EXTERNAL, external_recorder(org)
-    elif records_config(org):
-        kind, precondition = recorders.FREE_FOR_LZGEN, free_for_lzgen(org)
-    else:
-        return []
+    kind, precondition = recorders.EXTERNAL, external_recorder(org)
     check = recorders.from_check(kind, precondition.check,
                                  org.blueprint.organization.home_region)
     accounts = gateway.pages("organizations", "ListAccounts", "Accounts")
