@@ -13,12 +13,18 @@ How an event travels:
   (security-tooling by default), rewriting the event into a message with an input transformer.
 
 Why not a central event bus: EventBridge refuses an input transformer on a target that is an
-event bus, so an event reaching a central bus carries no more than the account ID; the root
-email can only be added in the account itself, where a StackSet parameter holds it. Sending
-from the account's home-region rule straight to the topic (cross-account targets work within
-one region) does that without a bus. The per-account values (`AccountName`, `RootEmail`) are
-StackSet parameter overrides that deploy applies by account name (manifest:
-`stackset_overrides`); accounts lzgen does not know get the parameter defaults.
+event bus (input transformers are for targets that are AWS services or API destinations:
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-input-rule.html), so an
+event reaching a central bus carries no more than the account ID; the root email can only be
+added in the account itself, where a StackSet parameter holds it. Sending from the account's
+home-region rule straight to the topic does that without a bus: an SNS topic of another
+account is a supported target in the rule's own region, reached with an execution role of the
+bus's account (the account's SCPs apply to it) that the topic's policy admits
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html).
+
+The per-account values (`AccountName`, `RootEmail`) are StackSet parameter overrides that
+deploy applies by account name (manifest: `stackset_overrides`); accounts lzgen does not know
+get the parameter defaults.
 """
 
 from __future__ import annotations
@@ -262,6 +268,9 @@ def _role(statement: Any) -> Role:
                 "Effect": "Allow",
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sts:AssumeRole",
+                # EventBridge sets aws:SourceAccount (and aws:SourceArn, the rule) when it
+                # assumes a rule target's role:
+                # https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
                 "Condition": {"StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}},
             }],
         },
