@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from generator.aws.gateway import Gateway
     from generator.aws.ui import DeployUi
     from generator.diff import Diff
+    from generator.diff.model import Change
     from generator.diff.sources import Materialised, Source
     from generator.documents.starter import Answers
     from generator.lint import LintPool
@@ -347,9 +348,29 @@ def drift(path: Path, settings: DeploySettings, *, tags: bool = False,
                        "their policies", "upgrade lzgen")
     actual = live_organization(live, org)
     changes, matches = compare_organization(org, actual, live=True)
+    changes += _config_in_member_accounts(org, gateway)
     effective = compare_effective(org, actual, matches)
     chart = diff_chart(org, actual, matches, changes)
     head = f"organization {live.organization_id}" + (
         "" if tags else " (tags not compared: lzgen drift --tags)")
     return Diff(str(path), head, tuple(changes),
                 tuple(effective), (), chart, command="lzgen drift")
+
+
+def _config_in_member_accounts(org: Organization, gateway: Gateway) -> list[Change]:
+    """With `services.config.recorder: external`, AWS Config in every member account, verified
+    again in full (no record): accounts without the recorder the external owner must keep
+    (generator/aws/recorders.py). Where lzgen records Config itself, its StackSet owns the
+    recorder, so there is nothing outside lzgen to drift and no account is read."""
+    from generator.aws import recorders
+    from generator.baseline import config_recorder, needs_config_recording
+    from generator.synth.config import external_recorder
+
+    if not needs_config_recording(org) or config_recorder(org) != "external":
+        return []
+    kind, precondition = recorders.EXTERNAL, external_recorder(org)
+    check = recorders.from_check(kind, precondition.check,
+                                 org.blueprint.organization.home_region)
+    accounts = gateway.pages("organizations", "ListAccounts", "Accounts")
+    found = recorders.MemberRecorders(check, gateway, accounts, refresh=True).verify()
+    return recorders.drift_changes(check, found.findings)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import sys
@@ -549,6 +551,40 @@ def _requested_format(argv: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the command and turn every outcome into an exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        code = _run(args)
+        sys.stdout.flush()  # a reader that went away shows here, inside the try
+    except BrokenPipeError:
+        code = _closed_pipe()
+    except SystemExit as stop:
+        # typer turns EPIPE raised inside a command into SystemExit(1); the OSError it
+        # caught is the exit's context.
+        if not _is_closed_pipe(stop.__context__):
+            raise
+        code = _closed_pipe()
+    return int(code or 0)
+
+
+def _is_closed_pipe(error: BaseException | None) -> bool:
+    return isinstance(error, OSError) and error.errno == errno.EPIPE
+
+
+def _closed_pipe() -> int:
+    """The reader of the output closed early (`lzgen check bp | head -1`): end quietly, with
+    the status a shell gives a command that SIGPIPE ended, as `yes | head -1` does.
+
+    As Python's "Note on SIGPIPE" recommends
+    (https://docs.python.org/3/library/signal.html#note-on-sigpipe): standard output is
+    pointed at /dev/null, so that the flush at shutdown does not raise again, and SIGPIPE's
+    disposition is left alone (SIG_DFL would kill lzgen whenever an AWS connection drops).
+    """
+    with contextlib.suppress(OSError, ValueError):  # a stream without a file descriptor
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    return ExitCode.CLOSED_PIPE
+
+
+def _run(args: list[str]) -> int:
     try:
         code = app(args=args, prog_name="lzgen", standalone_mode=False)
     except typer.Exit as stop:

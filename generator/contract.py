@@ -62,3 +62,5 @@ POLICY_TYPE_API: Final[dict[PolicyTypeName, str]] = {
 # EventBridge delivers root activity alerts as lzgen-root-activity-REGION (synth/alerts.py).
 STACKSETS_EXEC_ROLE = "stacksets-exec-*"
 ALERT_ROLE_PREFIX = "lzgen-root-activity-"
+# AWS Config records as lzgen-config-recorder in every account (synth/config.py).
+CONFIG_RECORDER_ROLE = "lzgen-config-recorder"

@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     REFUSED = 7  # `deploy`: a destructive change without --allow-destructive, or not confirmed
     INTERNAL = 70  # a bug in lzgen: please report it
     INTERRUPTED = 130  # Ctrl-C
+    CLOSED_PIPE = 141  # the reader of the output closed early (`| head`): 128 + SIGPIPE
 
 
 class LzgenError(Exception):

@@ -1,4 +1,5 @@
-"""What applies to an account through inheritance: its SCPs and its effective tag policy."""
+"""What applies to an account through inheritance: its policies of every type, and the
+effective management policies."""
 
 from __future__ import annotations
 
@@ -14,15 +15,21 @@ def scps_in_effect(org: Organization, account: str) -> dict[str, tuple[str, ...]
     chain. AWS's FullAWSAccess counts only when no level of the chain detaches it: an action
     needs an Allow at every level, so one detachment takes away what it grants."""
     chain = org.chain_for_account(account)
-    found: dict[str, list[str]] = {}
-    for key in chain:
-        for name in org.attachments.get(key, ()):
-            if org.policies[name].spec.type == "scp":
-                found.setdefault(name, []).append(key)
-    result = {name: tuple(found[name]) for name in sorted(found)}
+    result = attached_on_chain(org, account, "scp")
     if not set(org.blueprint.full_aws_access.detach).intersection(chain):
         result[FULL_AWS_ACCESS] = tuple(chain)
     return result
+
+
+def attached_on_chain(org: Organization, account: str,
+                      policy_type: str) -> dict[str, tuple[str, ...]]:
+    """Policy name -> the targets (root, OUs, the account) on the account's chain that
+    ``policy_type``'s policy is attached to, sorted by name."""
+    found: dict[str, list[str]] = {}
+    for key in org.chain_for_account(account):
+        for policy in org.policies_on(key, policy_type):
+            found.setdefault(policy.name, []).append(key)
+    return {name: tuple(found[name]) for name in sorted(found)}
 
 
 def tag_policy_chain(org: Organization, account: str) -> list[list[dict[str, Any]]]:
@@ -38,13 +45,24 @@ def rcps_in_effect(org: Organization, account: str) -> dict[str, tuple[str, ...]
     """RCP name -> the targets it is attached to on the account's chain. RCPs are evaluated
     like SCPs; AWS's RCPFullAWSAccess is attached everywhere and cannot be detached
     (https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_rcps.html)."""
-    chain = org.chain_for_account(account)
-    found: dict[str, list[str]] = {}
-    for key in chain:
-        for policy in org.policies_on(key, "rcp"):
-            found.setdefault(policy.name, []).append(key)
-    result = {name: tuple(found[name]) for name in sorted(found)}
-    result[RCP_FULL_AWS_ACCESS] = tuple(chain)
+    result = attached_on_chain(org, account, "rcp")
+    result[RCP_FULL_AWS_ACCESS] = tuple(org.chain_for_account(account))
+    return result
+
+
+def policies_in_effect(org: Organization, account: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Policy type -> policy name -> where on the account's chain it is attached, for every
+    type in generator/policies/types.py that has a policy applying to the account (SCPs and
+    RCPs with AWS's FullAWSAccess policies as above); types in the registry's order."""
+    from generator.policies.types import POLICY_TYPES
+
+    result: dict[str, dict[str, tuple[str, ...]]] = {}
+    for policy_type in POLICY_TYPES:
+        found = (scps_in_effect(org, account) if policy_type == "scp"
+                 else rcps_in_effect(org, account) if policy_type == "rcp"
+                 else attached_on_chain(org, account, policy_type))
+        if found:
+            result[policy_type] = found
     return result
 
 

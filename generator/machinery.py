@@ -21,7 +21,7 @@ from generator.baseline import (
     records_config,
     trail_account,
 )
-from generator.contract import ALERT_ROLE_PREFIX
+from generator.contract import ALERT_ROLE_PREFIX, CONFIG_RECORDER_ROLE
 from generator.model import Organization
 from generator.policies.actions import RESOURCE_ACTIONS
 
@@ -29,7 +29,6 @@ from generator.policies.actions import RESOURCE_ACTIONS
 STACKSETS_EXEC_ROLE = "stacksets-exec-0123456789abcdef0123456789abcdef"
 # Account IDs are not known before deploy; conditions naming one cannot be decided here.
 ANY_ACCOUNT = "000000000000"
-CONFIG_ROLE = "aws-service-role/config.amazonaws.com/AWSServiceRoleForConfig"
 SIGN_IN_WHY = ("root console sign-in alerts: AWS records root sign-ins in us-east-1 only, so "
                "lzgen runs an alert rule there even though it is not a governed region")
 
@@ -81,9 +80,9 @@ def member_calls(org: Organization) -> list[Call]:
         calls += _instance("mfa-detection", "", [home], ["AWS::Config::ConfigRule"],
                            why="root MFA detection (Config rules)")
     if records_config(org):
-        calls += _instance("config-service-role", "", [home], ["AWS::IAM::ServiceLinkedRole"],
-                           why="the service-linked role of AWS Config",
-                           roles={"AWS::IAM::ServiceLinkedRole": CONFIG_ROLE})
+        calls += _instance("config-service-role", "", [home], ["AWS::IAM::Role"],
+                           why="the IAM role of AWS Config's recorder",
+                           roles={"AWS::IAM::Role": CONFIG_RECORDER_ROLE})
         calls += _instance("config-recorder", "", sorted(org.blueprint.organization.regions),
                            ["AWS::Config::ConfigurationRecorder", "AWS::Config::DeliveryChannel"],
                            why="AWS Config recording, which the Config rules need")

@@ -245,6 +245,9 @@ _DETAILS = {
     "INTERNAL": "A bug in lzgen: rerun with `LZGEN_DEBUG=1` for the traceback and report it.",
     "INTERRUPTED": "Stopped with Ctrl-C. A deploy can be run again: it continues where it "
                    "stopped.",
+    "CLOSED_PIPE": "The program reading the output closed it early (`lzgen check bp | head "
+                   "-1`): lzgen stops quietly, with the status a shell gives a command that "
+                   "SIGPIPE ended (128 + 13).",
 }
 
 

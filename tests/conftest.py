@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, settings
 _PLUGIN = Path(__file__).parent / "emulator" / "plugin.py"
 pytest_plugins = ["tests.emulator.plugin"] if _PLUGIN.exists() else []
 
-# Hypothesis profiles (README, "Testing"). "ci", the default: a fixed seed, so every run tries
-# the same examples. "thorough" (LZGEN_HYPOTHESIS_PROFILE=thorough): ten times the examples
-# (tests/strategies.py::examples), a random seed, failures remembered in .hypothesis/.
+# Hypothesis profiles (docs/development/testing.md). "ci", the default: a fixed seed, so every
+# run tries the same examples. "thorough" (LZGEN_HYPOTHESIS_PROFILE=thorough): ten times the
+# examples (tests/strategies.py::examples), a random seed, failures remembered in .hypothesis/.
 _SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.data_too_large]
 settings.register_profile("ci", derandomize=True, deadline=None, database=None,
                           print_blob=True, suppress_health_check=_SLOW_IS_FINE)
@@ -26,9 +26,9 @@ def _lint_cache_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) 
     os.environ["LZGEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lzgen-cache"))
 
 
-# Test tiers (README, "Testing"). Every test gets exactly one of: e2e (talks to the emulator or
-# runs lzgen in a subprocess), property (Hypothesis), slow (large inputs, cfn-lint over whole
-# outputs) or unit (the rest). The quick tier for the edit loop is `pytest -m unit`.
+# Test tiers (docs/development/testing.md). Every test gets exactly one of: e2e (talks to the
+# emulator or runs lzgen in a subprocess), property (Hypothesis), slow (large inputs, cfn-lint
+# over whole outputs) or unit (the rest). The quick tier for the edit loop is `pytest -m unit`.
 _E2E_FIXTURES = frozenset({"moto_server", "moto_endpoint", "emulator", "call_counter"})
 # Modules, or single tests, that take seconds each although they need no emulator.
 _SLOW = frozenset({

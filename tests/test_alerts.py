@@ -248,3 +248,18 @@ def test_rules_also_receive_read_only_management_events(west: Result) -> None:
         assert rule(stack(west, name))["State"] == every_state
     for region in ("us-east-1", "eu-west-1", "eu-central-1"):
         assert member_rule_in(west, region)["State"] == every_state
+
+
+def test_alerts_can_name_accounts_by_id_only_and_need_no_per_account_operation(
+        tmp_path: Path) -> None:
+    # At thousands of accounts the per-account overrides are thousands of StackSet operations
+    # in a row; name_accounts: false makes none.
+    alerts = {"root_activity": {"email": "a-alerts@bx.example", "name_accounts": False}}
+    result = generate(tmp_path, baseline_blueprint(alerts=alerts))
+    assert manifest(result)["stackset_overrides"] == []
+    body = stackset_body(result, "root-activity")
+    assert not {"AccountName", "RootEmail"} & set(body["Parameters"])
+    target = member_rule_in(result, "us-east-1")["Targets"][0]
+    message = transformed(target, sample_event(API_CALL, "Root", "DeleteTrail"))
+    assert message.startswith("ROOT USER ACTIVITY in account 210987654321: ")
+    assert "DeleteTrail" in message

@@ -3,6 +3,7 @@ every command's help, and a help that imports nothing heavy."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -72,3 +73,20 @@ def test_help_imports_nothing_heavy() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True, cwd=ROOT)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize("args", [["check", "blueprints/example.yaml"], ["schema"],
+                                  ["rules", "--format", "json"], ["--version"]])
+def test_a_reader_that_closed_early_ends_the_command_quietly(args: list[str]) -> None:
+    # The reader is closed before lzgen starts, so every write fails, whatever the timing:
+    # what `lzgen check bp | head -1` meets once head has its line.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c", "from generator.cli import run; run()", *args],
+            stdout=write_end, stderr=subprocess.PIPE, text=True, cwd=ROOT, check=False)
+    finally:
+        os.close(write_end)
+    # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s yes.
+    assert (result.stderr, result.returncode) == ("", 141)

@@ -38,7 +38,7 @@ def test_every_member_account_records_in_every_governed_region(west: Result) -> 
     sets = {s["name"]: s for s in manifest(west)["stacksets"]}
     assert sets["config-recorder"]["regions"] == ["eu-central-1", "eu-west-1"]
     assert sets["config-recorder"]["targets"] == "every member account"
-    # IAM is global: the service-linked role once per account, before any recorder.
+    # IAM is global: the recorder's role once per account, before any recorder.
     assert sets["config-service-role"]["regions"] == ["eu-west-1"]
     owner = stack(west, "config-recorder")["Resources"]
     assert owner["ConfigRecorderStackSet"]["DependsOn"] == ["ConfigServiceRoleStackSet"]
@@ -47,8 +47,7 @@ def test_every_member_account_records_in_every_governed_region(west: Result) -> 
         resources = resources_in_region(body, region)
         recorder = resources["ConfigRecorder"]["Properties"]
         assert recorder["RoleARN"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}"
-                                       ":role/aws-service-role/config.amazonaws.com/"
-                                       "AWSServiceRoleForConfig"}
+                                       ":role/lzgen-config-recorder"}
         assert recorder["RecordingGroup"] == {"AllSupported": True,
                                               "IncludeGlobalResourceTypes": global_types}
         channel = resources["ConfigDeliveryChannel"]
@@ -59,10 +58,7 @@ def test_every_member_account_records_in_every_governed_region(west: Result) -> 
 
 def test_the_management_account_records_in_every_governed_region_too(west: Result) -> None:
     home = stack(west, "config-recorder")["Resources"]
-    assert home["ConfigServiceLinkedRole"]["Properties"]["AWSServiceName"] == (
-        "config.amazonaws.com")
-    assert home["ConfigServiceLinkedRole"]["DeletionPolicy"] == "Retain"
-    assert home["ConfigRecorder"]["DependsOn"] == ["ConfigServiceLinkedRole"]
+    assert home["ConfigRecorder"]["DependsOn"] == ["ConfigRecorderRole"]
     regional = stack(west, "config-recorder-eu-central-1")["Resources"]
     assert set(regional) >= {"ConfigRecorder", "ConfigDeliveryChannel"}
     entries = {s["name"]: s for s in manifest(west)["stacks"]}
@@ -106,9 +102,46 @@ def test_an_external_recorder_is_a_precondition_not_a_resource(tmp_path: Path) -
     assert "config-recorder" not in manifest(result)["deploy_order"]
     preconditions = manifest(result)["preconditions"]
     assert [p["id"] for p in preconditions] == ["config-recorder-external"]
-    assert preconditions[0]["check"]["action"] == "DescribeConfigurationRecorders"
+    check = preconditions[0]["check"]
+    assert check["action"] == "DescribeConfigurationRecorderStatus"
+    assert check["in_every_account"] is True
+    assert check["regions"] == ["eu-west-1", "us-east-1"]
+    assert check["role"] == "OrganizationAccountAccessRole"
     # The rules still deploy: their precondition is assumed, and deploy verifies it.
     assert resources_of_type(stack(result, "mfa-detection"), "AWS::Config::ConfigRule")
+
+
+def test_the_recorders_use_a_role_of_lzgen_s_own_not_the_service_linked_role(
+        west: Result) -> None:
+    """AWS Config makes AWSServiceRoleForConfig by itself only in the console; a template that
+    creates it fails wherever it exists already. lzgen's role carries AWS_ConfigRole."""
+    assert "AWS::IAM::ServiceLinkedRole" not in json.dumps(west.files)
+    for resources in (stack(west, "config-recorder")["Resources"],
+                      stackset_body(west, "config-service-role")["Resources"]):
+        role = resources["ConfigRecorderRole"]["Properties"]
+        assert role["RoleName"] == "lzgen-config-recorder"
+        assert role["ManagedPolicyArns"] == [
+            {"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AWS_ConfigRole"}]
+        trust = role["AssumeRolePolicyDocument"]["Statement"][0]
+        assert trust["Principal"] == {"Service": "config.amazonaws.com"}
+        assert trust["Condition"] == {"StringEquals": {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    entries = {s["name"]: s for s in manifest(west)["stacks"]}
+    assert entries["config-recorder"]["capabilities"] == ["CAPABILITY_NAMED_IAM"]
+    owner = stack(west, "config-recorder")["Resources"]
+    assert owner["ConfigServiceRoleStackSet"]["Properties"]["Capabilities"] == [
+        "CAPABILITY_NAMED_IAM"]
+
+
+def test_lzgen_s_recorders_come_with_a_precondition_on_the_member_accounts(
+        west: Result) -> None:
+    preconditions = manifest(west)["preconditions"]
+    assert [p["id"] for p in preconditions] == ["config-recorder-free"]
+    check = preconditions[0]["check"]
+    assert check["except_stackset"] == "lzgen-bx-config-recorder"
+    assert check["regions"] == ["eu-central-1", "eu-west-1"]
+    assert (check["action"], check["also"]) == ("DescribeConfigurationRecorders",
+                                                "DescribeDeliveryChannels")
 
 
 def test_the_recorder_setting_is_strict(tmp_path: Path) -> None:

@@ -50,12 +50,16 @@ def test_guard_sees_nothing_when_nothing_guarded_changes() -> None:
     assert destructive_changes(deployed, generated) == []
 
 
-def test_guard_reports_removed_and_moved_resources() -> None:
-    deployed = {"a1": template({"AccountX": acct("r"), "AccountY": acct("r")}), "a2": {}}
-    generated = {"a1": template({}), "a2": template({"AccountY": acct("r")})}
+def test_guard_reports_removed_resources_but_not_moved_ones() -> None:
+    # AccountY changes stack with its create-only properties unchanged: deploy moves it by
+    # Retain and import (aws/moves.py); with a new RoleName it would be created again.
+    deployed = {"a1": template({"AccountX": acct("r"), "AccountY": acct("r"),
+                                "AccountZ": acct("r")}), "a2": {}}
+    generated = {"a1": template({}), "a2": template({"AccountY": acct("r"),
+                                                     "AccountZ": acct("r", "Other")})}
     found = {str(d) for d in destructive_changes(deployed, generated)}
     assert found == {"a1: Account AccountX is removed",
-                     "a1: Account AccountY moves to stack a2"}
+                     "a1: Account AccountZ moves to stack a2"}
 
 
 def test_guard_follows_replacements_through_refs_and_ssm_parameters() -> None:

@@ -55,10 +55,10 @@ def check_move_account(diff: Diff) -> None:
         diff, "account", "moved")
     [effective] = diff.effective
     assert effective.accounts == ("policy-staging",)
-    assert [r.name for r in effective.scps_added] == [
+    assert [r.name for r in effective.added] == [
         "deny-large-instances", "deny-outside-regions", "deny-root-user",
         "protect-security-services"]
-    assert effective.scps_removed == ()
+    assert effective.removed == ()
 
 
 def check_move_ou(diff: Diff) -> None:
@@ -73,7 +73,7 @@ def check_detach_guardrail(diff: Diff) -> None:
         diff, "policy", "detached")
     [effective] = diff.effective
     assert effective.accounts == ("payments-nonprod", "payments-prod")
-    assert [r.name for r in effective.scps_removed] == ["protect-security-services"]
+    assert [r.name for r in effective.removed] == ["protect-security-services"]
     assert effective.risk is Risk.WEAKENS
 
 
@@ -153,7 +153,7 @@ def test_formats(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = json.loads(capsys.readouterr().out)
     assert data["risk"] == "weakens-security"
     assert data["counts"]["effective policies"]["weakens-security"] == 2
-    assert data["effective"][0]["scps_removed"][0]["name"] == "protect-security-services"
+    assert data["effective"][0]["removed"][0]["name"] == "protect-security-services"
     assert main(["diff", str(base), str(head), "-f", "markdown"]) == 5
     markdown = capsys.readouterr().out
     assert markdown.startswith(f"<!-- lzgen-diff: {head} -->")
@@ -258,8 +258,37 @@ def test_full_aws_access_detach_removed_weakens(tmp_path: Path) -> None:
     diff = api.diff(Source(base), Source(head))
     assert "no longer detached from ou:PolicyStaging" in one(diff, "full_aws_access", "attached")
     [effective] = diff.effective
-    assert [r.name for r in effective.scps_added] == ["FullAWSAccess"]
+    assert [r.name for r in effective.added] == ["FullAWSAccess"]
     assert effective.risk is Risk.WEAKENS
+
+
+def test_accounts_gain_and_lose_policies_of_every_type(tmp_path: Path) -> None:
+    # Not only SCPs and tag policies: an RCP and an EC2 declarative policy moved from one OU
+    # to another are named per account, with their type; losing the declarative policy's
+    # protection (public sharing blocked) weakens security.
+    data = example()
+    data["policies"]["perimeter"] = {
+        "type": "rcp", "builtin": "rcp-trusted-identities",
+        "parameters": {"organization_id": "o-abcdefghij"}, "attach": ["ou:Sandbox"]}
+    data["policies"]["sharing"] = {"type": "declarative_ec2",
+                                   "builtin": "ec2-block-public-sharing",
+                                   "attach": ["ou:Sandbox"]}
+    base = write_blueprint(tmp_path / "base", data)
+    data["policies"]["perimeter"]["attach"] = ["ou:Workloads/Prod"]
+    data["policies"]["sharing"]["attach"] = ["ou:Workloads/Prod"]
+    diff = api.diff(Source(base), Source(write_blueprint(tmp_path / "head", data)))
+
+    by_account = {e.accounts: e for e in diff.effective}
+    gained, lost = by_account[("payments-prod",)], by_account[("sandbox-builders",)]
+    assert [(r.type, r.name, r.via) for r in gained.added] == [
+        ("rcp", "perimeter", ("ou:Workloads/Prod",)),
+        ("declarative_ec2", "sharing", ("ou:Workloads/Prod",))]
+    assert [(r.type, r.name) for r in lost.removed] == [
+        ("rcp", "perimeter"), ("declarative_ec2", "sharing")]
+    assert lost.risk is Risk.WEAKENS and gained.risk is Risk.ROUTINE
+    text = as_text(diff)
+    assert "+ RCP perimeter (via ou:Workloads/Prod) newly applies" in text
+    assert "- EC2 declarative policy sharing (via ou:Sandbox) stops applying" in text
 
 
 def test_alerts_and_root_access_turned_off(tmp_path: Path) -> None:
@@ -355,18 +384,25 @@ def test_create_only_property_means_replacement() -> None:
     assert change.effect == "replace" and "TopicName" in change.reason
 
 
-def test_account_moving_between_stacks_is_a_replacement() -> None:
+def test_account_moving_between_stacks_is_a_move_unless_its_role_name_changes() -> None:
+    # Deploy moves it by Retain and import, into an existing stack as well (aws/moves.py);
+    # with another RoleName the new stack would try to create a NEW account.
     org = api.load(BLUEPRINTS / "minimal.yaml")
     before = build(org)
-    after = build(org)
-    moving = next(s for s in after.stacks if "AccountAppProd" in s.template["Resources"])
-    target = next(s for s in after.stacks if s.name.startswith("accounts") and s is not moving)
-    target.template["Resources"]["AccountAppProd"] = moving.template["Resources"].pop(
-        "AccountAppProd")
-    changes = compare_resources((org, before), (org, after))
-    [moved] = [c for c in changes if c.logical_id == "AccountAppProd"]
-    assert (moved.action, moved.effect, moved.risk) == ("moved", "replace", Risk.DESTRUCTIVE)
-    assert moved.from_stack == moving.name and "NEW account" in moved.reason
+    for role, expected in (("OrganizationAccountAccessRole", ("move", Risk.ROUTINE)),
+                           ("OtherRole", ("replace", Risk.DESTRUCTIVE))):
+        after = build(org)
+        moving = next(s for s in after.stacks if "AccountAppProd" in s.template["Resources"])
+        target = next(s for s in after.stacks
+                      if s.name.startswith("accounts") and s is not moving)
+        resource = moving.template["Resources"].pop("AccountAppProd")
+        resource["Properties"]["RoleName"] = role
+        target.template["Resources"]["AccountAppProd"] = resource
+        changes = compare_resources((org, before), (org, after))
+        [moved] = [c for c in changes if c.logical_id == "AccountAppProd"]
+        assert (moved.action, moved.effect, moved.risk) == ("moved", *expected)
+        assert moved.from_stack == moving.name
+    assert "NEW account" in moved.reason
 
 
 def test_losing_retain_on_an_account_is_destructive() -> None:

@@ -229,3 +229,19 @@ def test_readme_links_point_at_files_that_exist() -> None:
     assert local, "the README links into the docs"
     missing = [t for t in local if not (ROOT / t).exists()]
     assert not missing, missing
+
+
+def test_code_comments_point_at_pages_and_readme_sections_that_exist() -> None:
+    sources = [p for folder in ("generator", "tests", "scripts", "bench")
+               for p in sorted((ROOT / folder).rglob("*.py"))]
+    headings = set(re.findall(r"^#+ (.+)$", README.read_text(encoding="utf-8"), re.MULTILINE))
+    wrong: list[str] = []
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        where = path.relative_to(ROOT)
+        wrong += [f"{where}: {page}" for page in re.findall(r"docs/[\w/-]+\.md", text)
+                  if not (ROOT / page).is_file()]
+        wrong += [f"{where}: README {section!r}"
+                  for section in re.findall(r"README(?:'s|,) \"([^\"]+)\"", text)
+                  if section not in headings]
+    assert not wrong, wrong

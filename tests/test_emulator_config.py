@@ -84,6 +84,74 @@ def test_mfa_rules_fail_without_a_recorder_and_deploy_after_lzgen_records(
     rules = emulator.member_client(accounts["app"], "config", "eu-west-1").describe_config_rules()
     assert sorted(r["ConfigRuleName"] for r in rules["ConfigRules"]) == [
         "lzgen-root-account-hardware-mfa-enabled", "lzgen-root-account-mfa-enabled"]
+    # The recorders use lzgen's own role, not the service-linked role (which may exist).
     iam = emulator.member_client(accounts["app"], "iam")
-    assert iam.get_role(RoleName="AWSServiceRoleForConfig")["Role"]["Path"] == (
-        "/aws-service-role/config.amazonaws.com/")
+    role = iam.get_role(RoleName="lzgen-config-recorder")["Role"]
+    assert member.describe_configuration_recorders()["ConfigurationRecorders"][0]["roleARN"] \
+        == role["Arn"]
+    trust = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert trust["Principal"] == {"Service": "config.amazonaws.com"}
+
+
+# -- one recorder, one delivery channel, one service-linked role ---------------------------------
+
+
+def _stack(emulator: Emulator, name: str, resources: dict[str, Any],
+           region: str = "eu-west-1") -> tuple[str, str]:
+    """Create a stack; its status and the reasons its events give."""
+    import json
+
+    cfn = emulator.client("cloudformation", region)
+    cfn.create_stack(StackName=name, TemplateBody=json.dumps({"Resources": resources}),
+                     Capabilities=["CAPABILITY_NAMED_IAM"])
+    status = cfn.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
+    events = cfn.describe_stack_events(StackName=name)["StackEvents"]
+    return str(status), " ".join(str(e.get("ResourceStatusReason") or "") for e in events)
+
+
+RECORDER = {"Type": "AWS::Config::ConfigurationRecorder", "Properties": {
+    "Name": "lzgen", "RoleARN": "arn:aws:iam::123456789012:role/lzgen-config-recorder",
+    "RecordingGroup": {"AllSupported": True}}}
+CHANNEL = {"Type": "AWS::Config::DeliveryChannel", "DependsOn": ["Recorder"],
+           "Properties": {"Name": "lzgen", "S3BucketName": "lzgen-bx-trail-123456789012"}}
+
+
+def test_a_second_recorder_in_an_account_and_region_fails_as_in_aws(
+        emulator: Emulator) -> None:
+    """https://docs.aws.amazon.com/config/latest/APIReference/API_PutConfigurationRecorder.html
+    (one customer managed recorder per account and region)."""
+    install()
+    emulator.client("config", "eu-west-1").put_configuration_recorder(ConfigurationRecorder={
+        "name": "default", "roleARN": "arn:aws:iam::123456789012:role/theirs"})
+    status, reasons = _stack(emulator, "second-recorder", {"Recorder": RECORDER})
+    assert status == "ROLLBACK_COMPLETE"
+    assert "MaxNumberOfConfigurationRecordersExceededException" in reasons
+    # Another region is another recorder's place.
+    assert _stack(emulator, "elsewhere", {"Recorder": RECORDER}, "us-east-1")[0] == (
+        "CREATE_COMPLETE")
+
+
+def test_a_second_delivery_channel_fails_as_in_aws(emulator: Emulator) -> None:
+    """https://docs.aws.amazon.com/config/latest/APIReference/API_PutDeliveryChannel.html
+    (one delivery channel per account and region)."""
+    install()
+    config = emulator.client("config", "eu-west-1")
+    config.put_configuration_recorder(ConfigurationRecorder={
+        "name": "lzgen", "roleARN": "arn:aws:iam::123456789012:role/theirs"})
+    config.put_delivery_channel(DeliveryChannel={"name": "default", "s3BucketName": "theirs"})
+    status, reasons = _stack(emulator, "second-channel", {"Recorder": RECORDER,
+                                                          "Channel": CHANNEL})
+    assert status == "ROLLBACK_COMPLETE"
+    assert "MaxNumberOfDeliveryChannelsExceededException" in reasons
+
+
+def test_a_service_linked_role_that_exists_cannot_be_created_again(emulator: Emulator) -> None:
+    """Why lzgen's recorders use a role of their own: a template that creates
+    AWSServiceRoleForConfig fails where another tool already made it."""
+    install()
+    emulator.client("iam").create_service_linked_role(AWSServiceName="config.amazonaws.com")
+    status, reasons = _stack(emulator, "second-role", {"Role": {
+        "Type": "AWS::IAM::ServiceLinkedRole",
+        "Properties": {"AWSServiceName": "config.amazonaws.com"}}})
+    assert status == "ROLLBACK_COMPLETE"
+    assert "AWSServiceRoleForConfig already exists" in reasons

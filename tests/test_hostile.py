@@ -3,7 +3,7 @@ or 1 (findings), no traceback, and an existing output folder left byte for byte 
 
 The issue asks for each refusal within a second. Tests here never assert on time (timings on a
 shared machine are noise); `python -m tests.test_hostile` measures every case and prints a
-table, and the README's "Testing" section quotes it.
+table, which docs/development/testing.md ("Hostile inputs") quotes.
 """
 
 from __future__ import annotations

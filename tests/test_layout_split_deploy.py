@@ -97,10 +97,10 @@ def test_a_split_is_a_move_in_the_diff_and_deploy_moves_the_accounts(
                   for n, v in ids_before.items()}
     assert {c.logical_id: physical[c.logical_id] for c in moved} == {
         logical: by_logical[logical] for logical in names}
-    assert "move to new stacks" in run.text
+    assert "move between stacks" in run.text
 
 
-def test_the_guard_lets_a_split_through_but_not_a_move_into_an_existing_stack() -> None:
+def test_the_guard_lets_splits_and_merges_through_but_not_a_replacement() -> None:
     from generator.aws.guard import destructive_changes
     from generator.aws.moves import Move, planned_moves
 
@@ -113,14 +113,42 @@ def test_the_guard_lets_a_split_through_but_not_a_move_into_an_existing_stack() 
     assert planned_moves(deployed, split) == [Move("AccountA", "accounts-03", "accounts-07")]
     assert destructive_changes(deployed, split) == []
 
+    # Merging back into a stack that exists is a move too (an IMPORT into that stack).
     existing = {**deployed, "accounts-07": {"Resources": {"AccountC": other}}}
     merge = {**split, "accounts-07": {"Resources": {"AccountA": account, "AccountC": other}}}
-    assert planned_moves(existing, merge) == []
-    assert [d.logical_id for d in destructive_changes(existing, merge)] == ["AccountA"]
+    assert planned_moves(existing, merge) == [Move("AccountA", "accounts-03", "accounts-07")]
+    assert destructive_changes(existing, merge) == []
 
-    unretained = {"accounts-03": {"Resources": {
-        "AccountA": {k: v for k, v in account.items() if k != "DeletionPolicy"}}}}
-    assert planned_moves(unretained, split) == []
+    # OUs and policies move as well (deploy retains them first) ...
+    unit = {"Type": "AWS::Organizations::OrganizationalUnit",
+            "Properties": {"Name": "X", "ParentId": {"Ref": "RootId"}}}
+    ous = {"ous-level1": {"Resources": {"OuX": unit}}}
+    ous_split = {"ous-level1": {"Resources": {}}, "ous-level1-02": {"Resources": {"OuX": unit}}}
+    assert planned_moves(ous, ous_split) == [
+        Move("OuX", "ous-level1", "ous-level1-02", "AWS::Organizations::OrganizationalUnit")]
+    assert destructive_changes(ous, ous_split) == []
+    # ... unless a create-only property changes: then it is a replacement, and refused.
+    moved_parent = {**unit, "Properties": {**unit["Properties"], "ParentId": "ou-other"}}
+    replaced = {"ous-level1": {"Resources": {}},
+                "ous-level1-02": {"Resources": {"OuX": moved_parent}}}
+    assert planned_moves(ous, replaced) == []
+    assert [d.logical_id for d in destructive_changes(ous, replaced)] == ["OuX"]
+
+
+def test_sources_let_go_after_the_stacks_that_read_their_ids() -> None:
+    from generator.aws.moves import release_order, without
+
+    reader = {"Parameters": {"OuXId": {"Type": "AWS::SSM::Parameter::Value<String>",
+                                       "Default": "/lzgen/acme/ids/OuX"}}}
+    assert release_order({"ous-level1": ["OuX"], "policies": ["PolicyP"]},
+                         {"ous-level1": {}, "policies": reader}) == ["policies", "ous-level1"]
+    template = {"Resources": {
+        "OuX": {"Type": "AWS::Organizations::OrganizationalUnit"},
+        "OuXIdParameter": {"Type": "AWS::SSM::Parameter", "Properties": {"Value": {"Ref": "OuX"}}},
+        "OuY": {"Type": "AWS::Organizations::OrganizationalUnit", "DependsOn": ["OuX"]}},
+        "Outputs": {"X": {"Value": {"Fn::GetAtt": ["OuX", "Id"]}}}}
+    assert without(template, ["OuX"]) == {
+        "Resources": {"OuY": {"Type": "AWS::Organizations::OrganizationalUnit"}}}
 
 
 def test_the_import_of_moved_accounts_holds_only_them_and_their_own_chain() -> None:

@@ -332,6 +332,23 @@ def test_a_locked_container_refuses_new_entries_from_children() -> None:
         "ec2_attributes": {"serial_console_access": {"status": "disabled"}}}
 
 
+def test_the_general_fold_compares_tag_policy_keys_without_case() -> None:
+    # The tag fold is the general fold told that policy keys ignore case: a lock on
+    # CostCenter at the root binds costcenter on the OU, and settings keep their case.
+    from generator.policies.effective import tag_policy_key
+    from generator.policies.merge import effective_policy
+
+    root = {"tags": {"CostCenter": {"tag_value": {
+        "@@assign": ["100"], "@@operators_allowed_for_child_policies": ["@@none"]}}}}
+    ou = {"tags": {"costcenter": {"tag_value": {"@@assign": ["200"]}},
+                   "Team": {"tag_key": {"@@assign": "Team"}}}}
+    assert effective_policy([[root], [ou]], tag_policy_key) == {"tags": {
+        "costcenter": {"tag_value": ["100"]}, "team": {"tag_key": "Team"}}}
+    assert effective_policy([[root], [ou]]) == {"tags": {
+        "CostCenter": {"tag_value": ["100"]}, "costcenter": {"tag_value": ["200"]},
+        "Team": {"tag_key": "Team"}}}
+
+
 def test_effective_policies_and_rcps_of_an_account(tmp_path: Path) -> None:
     from generator.inheritance import effective_policies, rcps_in_effect
 

@@ -68,3 +68,50 @@ def test_an_unknown_policy_type_is_reported_not_skipped(
            "not know it" in " ".join(path.read_text(encoding="utf-8").split())
     with pytest.raises(AwsError, match="BEDROCK_POLICY"):
         api.drift(blueprint, api.DeploySettings(), gateway=gateway)
+
+
+_NEWER_BUILTINS = """
+  perimeter:
+    type: rcp
+    builtin: rcp-trusted-identities
+    parameters: {organization_id: o-abcdefghij, trusted_account_ids: ['111122223333'],
+                 services: [s3, sts], exempt_resource_tag: 'dp:exclude'}
+    attach: [root]
+  deputy:
+    type: rcp
+    builtin: rcp-confused-deputy
+    parameters: {organization_id: o-abcdefghij}
+    attach: ['ou:Workloads']
+  sharing:
+    type: declarative_ec2
+    builtin: ec2-block-public-sharing
+    parameters: {snapshot_state: block_new_sharing, lock: false, exception_message: Ask us}
+    attach: [root]
+  imdsv2:
+    type: declarative_ec2
+    builtin: ec2-require-imdsv2
+    attach: ['ou:Workloads']
+"""
+
+
+def test_the_newer_built_ins_are_imported_as_built_ins(emulator: Emulator,
+                                                       tmp_path: Path) -> None:
+    # RCPs and EC2 declarative policies deployed from built-ins come back as `builtin:` with
+    # the parameters the blueprint gave (defaults left out), not as JSON files.
+    blueprint = tmp_path / "blueprint" / "newer.yaml"
+    blueprint.parent.mkdir()
+    blueprint.write_text((BLUEPRINTS / "minimal.yaml").read_text(encoding="utf-8").rstrip()
+                         + _NEWER_BUILTINS, encoding="utf-8")
+    run = Run(emulator)
+    run(generate(blueprint, tmp_path / "output"))
+    imported_path = tmp_path / "imported" / "newer.yaml"
+    api.import_organization(imported_path, api.DeploySettings(), gateway=run.gateway)
+
+    def builtins(path: Path) -> dict[str, tuple[str | None, dict[str, object]]]:
+        org = api.load(path)
+        return {name: (policy.spec.builtin, dict(policy.spec.parameters))
+                for name, policy in org.policies.items()
+                if policy.spec.type in ("rcp", "declarative_ec2")}
+
+    assert builtins(imported_path) == builtins(blueprint)
+    assert not (tmp_path / "imported" / "policies").exists()

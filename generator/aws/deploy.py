@@ -30,9 +30,9 @@ from generator.aws.converge import Convergence
 from generator.aws.gateway import Gateway
 from generator.aws.guard import destructive_changes
 from generator.aws.manifest import Manifest, StackPlan, StackSetPlan, StepPlan
-from generator.aws.moves import planned_moves
+from generator.aws.moves import RELEASED, planned_moves, release_order, resumed_moves
 from generator.aws.overview import creates_accounts, local_changes, overview
-from generator.aws.preflight import preflight
+from generator.aws.preflight import MemberReads, preflight
 from generator.aws.schedule import Interrupted, Job, Schedule
 from generator.aws.stacks import DeployedStack, StackOptions, Stacks
 from generator.aws.steps import StepContext, StepHandler, ensure_known, handler_for, overwrites
@@ -86,6 +86,8 @@ class Deployer:
         self._changed = False  # a stack was created or updated in this run
         self._step = ""  # the API step running, for an interruption's message
         self._trusted: set[str] | None = None  # trusted access as it is, read once
+        # Stacks of buckets that merged back into others (stacks.Stacks.retired).
+        self._retired: dict[str, tuple[StackPlan, DeployedStack]] = {}
 
     def run(self) -> DeployReport:
         ensure_known(list(self.manifest.steps))
@@ -108,9 +110,15 @@ class Deployer:
         return self.report
 
     def _run(self) -> None:
-        preflight(self.manifest, self.gateway, self.resolver, self.ui)
         self.record.load()
         deployed = self.stacks.snapshot(self.manifest.stacks)
+        changing = frozenset(plan.name for plan in self.manifest.stacks
+                             if _template(deployed[plan.name]) != plan.template)
+        preflight(self.manifest, self.gateway, self.resolver, self.ui,
+                  MemberReads(self.record, self.options.refresh, self.options.workers,
+                              changing))
+        self._retired = self.stacks.retired(self.manifest.organization, self.gateway.region,
+                                            self.manifest.stacks)
         self._refuse_destructive(deployed)
         convergence = Convergence(self.gateway, self.manifest, self.ui, self.options,
                                   self.resolver)
@@ -119,6 +127,7 @@ class Deployer:
         after = self._pending_phase("after")
         self._confirm_plan(deployed, prepare, after, repairs)
         self._run_steps("prepare", prepare)
+        self._move_out(deployed)
         self._deploy_stacks(deployed)
         changed = [name for name, outcome in self.report.stacks.items()
                    if outcome != "unchanged"]
@@ -179,10 +188,18 @@ class Deployer:
         current = {name: stack.template for name, stack in deployed.items()
                    if stack is not None and stack.template is not None}
         generated = {plan.name: plan.template for plan in self.manifest.stacks}
-        self.stacks.moves = planned_moves(current, generated)
-        if self.stacks.moves:
-            self.ui.note(f"{len(self.stacks.moves)} account(s) move to new stacks (a layout "
-                         "bucket split): retained by their old stack, imported by the new one")
+        every = {**current, **{name: found.template or {}
+                               for name, (_, found) in self._retired.items()}}
+        planned = planned_moves(every, generated)
+        resumed = resumed_moves(every, generated, self._moving())
+        self.stacks.moves = planned + resumed
+        if planned:
+            self.ui.note(f"{len(planned)} account(s), OU(s) or policies move between stacks (a "
+                         "layout bucket split or merge): retained and let go by their old "
+                         "stack, imported by the other one")
+        if resumed:
+            self.ui.note(f"{len(resumed)} resource(s) let go by their old stack in an earlier "
+                         "deploy are imported now: " + ", ".join(m.logical_id for m in resumed))
         found = destructive_changes(current, generated)
         if not found:
             return
@@ -196,6 +213,53 @@ class Deployer:
                            "nothing was changed. Renaming an account or moving it to another "
                            "stack (a new `layout`) makes CloudFormation create a new one; if "
                            "that is really intended, rerun with --allow-destructive")
+
+    # -- moves between stacks (aws/moves.py) -------------------------------------------------------
+
+    def _moving(self) -> list[str]:
+        """Logical IDs of guarded resources whose move the record holds (see `_move_out`)."""
+        generated = {logical for plan in self.manifest.stacks for logical in plan.resources()}
+        return sorted(logical for logical in generated if _move_key(logical) in self.record)
+
+    def _move_out(self, deployed: dict[str, DeployedStack | None]) -> None:
+        """Before any stack's update: each source stack of a move retains the resources that
+        leave it, then lets them go. Each target imports them at its turn (stacks.py), once
+        the stacks it depends on are done. Each move is recorded before it is let go, so that
+        a deploy interrupted before the import finds it again (moves.resumed_moves)."""
+        leaving: dict[str, list[str]] = {}
+        for move in self.stacks.moves:
+            if move.source != RELEASED:
+                leaving.setdefault(move.source, []).append(move.logical_id)
+        if not leaving:
+            return
+        plans = {plan.name: plan for plan in self.manifest.stacks}
+        sources = {name: found for name, found in deployed.items() if found is not None}
+        for name, (plan, found) in self._retired.items():
+            plans[name], sources[name] = plan, found
+        self.ui.phase(f"moves ({sum(map(len, leaving.values()))} resource(s) change stack)")
+        templates = {name: found.template for name, found in sources.items()
+                     if found.template is not None}
+        for source in release_order(leaving, templates):
+            logical_ids = leaving[source]
+            found = sources[source]
+            retired = " (its bucket merged into another: the stack is deleted once empty)" \
+                if source in self._retired else ""
+            self.ui.say(f"  {escape(plans[source].stack_name)}: retain, then let go of "
+                        f"{escape(', '.join(sorted(logical_ids)))}{retired}")
+            if self.options.dry_run:
+                continue
+            for logical in logical_ids:
+                self.record.add(_move_key(logical))
+            try:
+                self.record.save()
+            except AwsError as error:
+                raise AwsError(f"the record of moves could not be saved ({error.message}): "
+                               "nothing was moved", "fix the cause, then rerun",
+                               code=error.code) from None
+            after = self.stacks.release(plans[source], found, sorted(logical_ids))
+            if source in deployed:
+                deployed[source] = after
+            self._changed = True
 
     # -- API steps ------------------------------------------------------------------------------
 
@@ -414,6 +478,10 @@ class Deployer:
                            + "; ".join(str(f) for f in failed),
                            "see each instance's stack in its account and region, fix the "
                            "cause, then rerun", code="StackInstancesFailed")
+
+
+def _move_key(logical_id: str) -> str:
+    return digest("move", [logical_id])
 
 
 def _template(deployed: DeployedStack | None) -> dict[str, Any] | None:

@@ -175,22 +175,27 @@ class Gateway:
         return str(self.call("sts", "GetCallerIdentity")["Account"])
 
 
-    def assume_role(self, role_arn: str) -> Gateway:
+    def assume_role(self, role_arn: str, *, keep: bool = True) -> Gateway:
         """A gateway acting as `role_arn` through STS AssumeRole (same endpoint, region,
         retries and hooks), once per role and gateway. The credentials last an hour, STS's
-        default: a deploy's steps in other accounts run well within it."""
-        if role_arn not in self._assumed:
-            found = self.call("sts", "AssumeRole", RoleArn=role_arn,
-                              RoleSessionName="lzgen-deploy")["Credentials"]
-            other = Gateway(region=self.region, endpoint_url=self.endpoint_url,
-                            max_attempts=self.max_attempts,
-                            credentials=(str(found["AccessKeyId"]),
-                                         str(found["SecretAccessKey"]),
-                                         str(found["SessionToken"])))
-            for event, hook in self._hooks:
-                other.register(event, hook)
-            self._assumed[role_arn] = other
-        return self._assumed[role_arn]
+        default: a deploy's steps in other accounts run well within it. `keep=False`: not kept
+        for later (a look into each of thousands of accounts, made once each)."""
+        with self._lock:
+            found_gateway = self._assumed.get(role_arn)
+        if found_gateway is not None:
+            return found_gateway
+        found = self.call("sts", "AssumeRole", RoleArn=role_arn,
+                          RoleSessionName="lzgen-deploy")["Credentials"]
+        other = Gateway(region=self.region, endpoint_url=self.endpoint_url,
+                        max_attempts=self.max_attempts,
+                        credentials=(str(found["AccessKeyId"]), str(found["SecretAccessKey"]),
+                                     str(found["SessionToken"])))
+        for event, hook in self._hooks:
+            other.register(event, hook)
+        if keep:
+            with self._lock:
+                self._assumed[role_arn] = other
+        return other
 
     def partition(self) -> str:
         """aws, aws-cn, aws-us-gov: from the caller's ARN."""

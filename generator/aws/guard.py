@@ -62,7 +62,7 @@ def destructive_changes(deployed: Templates, generated: Templates) -> list[Destr
     found: list[Destructive] = []
     for stack, template in sorted(deployed.items()):
         if stack not in generated:
-            continue  # deploy never deletes a stack the manifest no longer lists
+            continue  # deploy deletes such a stack only when a merge emptied it (moves.py)
         new_resources = _guarded(generated[stack])
         for logical, old in sorted(_guarded(template).items()):
             new = new_resources.get(logical)

@@ -78,6 +78,10 @@ def _candidate_parameters(name: str, declared: dict[str, Any],
                           document: dict[str, Any]) -> list[dict[str, Any]]:
     if "allow_child_opt_in" in declared:
         return [{}, {"allow_child_opt_in": True}]
+    if "organization_id" in declared:
+        return [_without_defaults(declared, _perimeter_parameters(document))]
+    if "lock" in declared:
+        return [_without_defaults(declared, _ec2_parameters(document))]
     statements = _statements(document)
     params: dict[str, Any] = {}
     for param in declared:
@@ -108,6 +112,62 @@ def _candidate_parameters(name: str, declared: dict[str, Any],
 
 
 _EXEMPTIONS = ("exempt_role_arns", "break_glass_role_arns")
+_ORGANIZATION_KEYS = ("aws:PrincipalOrgID", "aws:SourceOrgID")
+_ACCOUNT_KEYS = ("aws:PrincipalAccount", "aws:SourceAccount")
+_RESOURCE_TAG = "aws:ResourceTag/"
+# The declarative-policy parameters that are a setting's value, and the setting they set.
+_EC2_SETTINGS = {"snapshot_state": ("snapshot_block_public_access", "state"),
+                 "hop_limit": ("instance_metadata_defaults", "http_put_response_hop_limit")}
+
+
+def _perimeter_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a data-perimeter RCP, read from its one statement."""
+    from generator.policies.perimeter import STS_PRINCIPAL_ACTIONS
+
+    params: dict[str, Any] = {}
+    for statement in _statements(document)[:1]:
+        actions = _as_list(statement.get("Action"))
+        params["services"] = sorted({"sts" if action in STS_PRINCIPAL_ACTIONS
+                                     else str(action).split(":", 1)[0] for action in actions})
+        outside = (statement.get("Condition") or {}).get("StringNotEqualsIfExists", {})
+        for key, value in outside.items():
+            if key in _ORGANIZATION_KEYS:
+                params["organization_id"] = value
+            elif key in _ACCOUNT_KEYS:
+                params["trusted_account_ids"] = sorted(map(str, _as_list(value)))
+            elif key.startswith(_RESOURCE_TAG):
+                params["exempt_resource_tag"] = key.removeprefix(_RESOURCE_TAG)
+    return params
+
+
+def _ec2_parameters(document: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of an EC2 declarative built-in, read from its settings."""
+    from generator.policies.grammar import CHILD_CONTROL
+
+    attributes = document.get("ec2_attributes") or {}
+    params: dict[str, Any] = {}
+    message = (attributes.get("exception_message") or {}).get("@@assign")
+    if message is not None:
+        params["exception_message"] = message
+    settings = [setting for name, group in attributes.items() if name != "exception_message"
+                and isinstance(group, dict) for setting in group.values()
+                if isinstance(setting, dict)]
+    params["lock"] = any(CHILD_CONTROL in setting for setting in settings)
+    for param, (group, name) in _EC2_SETTINGS.items():
+        value = (attributes.get(group) or {}).get(name, {}).get("@@assign")
+        if value is not None:
+            params[param] = value
+    return params
+
+
+def _without_defaults(declared: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """What a person would write: parameters at their default values left out."""
+    def default(name: str) -> Any:
+        value = declared[name].default
+        return sorted(value) if isinstance(value, tuple) else value
+
+    return {name: params[name] for name in declared
+            if name in params and params[name] != default(name)}
 
 
 def _statements(document: dict[str, Any]) -> list[dict[str, Any]]:

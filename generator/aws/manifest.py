@@ -91,6 +91,16 @@ class OverridePlan:
 
 
 @dataclass(frozen=True)
+class PreconditionPlan:
+    """Something the output relies on but does not create, as generate described it
+    (generator/synth/types.py Precondition); deploy verifies those it knows."""
+
+    id: str
+    what: str
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Manifest:
     folder: Path
     organization: str
@@ -100,9 +110,13 @@ class Manifest:
     stacksets: tuple[StackSetPlan, ...]
     steps: tuple[StepPlan, ...]
     overrides: tuple[OverridePlan, ...] = ()
+    preconditions: tuple[PreconditionPlan, ...] = ()
 
     def phase(self, name: str) -> list[StepPlan]:
         return [step for step in self.steps if step.phase == name]
+
+    def precondition(self, ident: str) -> PreconditionPlan | None:
+        return next((p for p in self.preconditions if p.id == ident), None)
 
     def stacksets_of(self, stack: str) -> list[StackSetPlan]:
         return [s for s in self.stacksets if s.stack == stack]
@@ -149,6 +163,9 @@ def _manifest(folder: Path, data: dict[str, Any]) -> Manifest:
             accounts={str(name): {str(k): str(v) for k, v in values.items()}
                       for name, values in (o.get("accounts") or {}).items()})
             for o in data.get("stackset_overrides") or []),
+        preconditions=tuple(PreconditionPlan(str(p["id"]), str(p.get("what", "")),
+                                             dict(p.get("check") or {}))
+                            for p in data.get("preconditions") or []),
     )
 
 

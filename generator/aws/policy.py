@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from generator.aws.manifest import StepPlan
+from generator.aws.recorders import READS as MEMBER_READS
+from generator.aws.recorders import access_roles
 from generator.aws.templates import BUCKET_PREFIX, BUCKET_STACK, needs_upload
 from generator.jsonio import compact_json
 from generator.policies.actions import RESOURCE_ACTIONS
@@ -85,7 +87,10 @@ def deployer_policy(manifest: Mapping[str, Any],
     stacks = [f"arn:aws:cloudformation:{r}:*:stack/lzgen-{org}-*/*" for r in regions]
     change_sets = [f"arn:aws:cloudformation:{r}:*:changeSet/lzgen-*/*" for r in regions]
     statements = [_statement("ChangeSetsOnLzgenStacks", set(STACK_ACTIONS),
-                             stacks + change_sets)]
+                             stacks + change_sets),
+                  # Finding the stacks of layout buckets that merged back (aws/stacks.py):
+                  # ListStacks has no resource to scope it to, and shows names only.
+                  _statement("FindMergedLayoutStacks", {"cloudformation:ListStacks"}, ["*"])]
     ssm = {a for a in scoped if a.startswith("ssm:")}
     if ssm:
         statements.append(_statement(
@@ -114,6 +119,13 @@ def deployer_policy(manifest: Mapping[str, Any],
         # Steps that run in a delegated administrator's account assume its access role.
         statements.append(_statement("AssumeAdministratorAccessRoles", {"sts:AssumeRole"},
                                      [f"arn:aws:iam::*:role/{role}" for role in roles]))
+    member_roles = access_roles(list(manifest.get("preconditions") or []))
+    if member_roles:
+        # Preflight reads AWS Config in every member account through its access role
+        # (generator/aws/recorders.py).
+        statements.append(_statement("ReadConfigInMemberAccounts", {"sts:AssumeRole"},
+                                     [f"arn:aws:iam::*:role/{role}" for role in member_roles]))
+        step_actions |= set(MEMBER_READS)
     organizations_access = {a for a in step_actions if a.startswith("cloudformation:")}
     if organizations_access:
         # Account-level calls (StackSets' trusted access): no resource to scope them to.

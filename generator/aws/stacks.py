@@ -8,8 +8,10 @@ REVIEW_IN_PROGRESS (a change set that never ran) is deleted as well.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Any
 from generator.aws.changes import ResourceChange, as_diff, destructive, from_change_set
 from generator.aws.gateway import Gateway
 from generator.aws.manifest import StackPlan
-from generator.aws.moves import Move
+from generator.aws.moves import Move, resources_of, unretained, with_retain, without
 from generator.aws.templates import BUCKET_STACK, TemplateStore, bucket_name, needs_upload
 from generator.aws.tokens import Resolver
 from generator.aws.ui import DeployUi, Tracker
@@ -34,6 +36,15 @@ STUCK = frozenset({"ROLLBACK_FAILED", "DELETE_FAILED", "UPDATE_ROLLBACK_FAILED",
                    "UPDATE_FAILED", "CREATE_FAILED", "IMPORT_ROLLBACK_FAILED"})
 NO_CHANGES = ("didn't contain changes", "No updates are to be performed")
 CHANGE_SET_PREFIX = "lzgen-"
+# Stacks of the layout's buckets (synth/layout.py): a stack of these names that the manifest no
+# longer lists held a bucket that merged back into another, whose stack takes its resources.
+LAYOUT_STACK = re.compile(r"(accounts|ous-level\d+|policies)(-\d{2,})?")
+LIVE_STATUSES = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE",
+                 "IMPORT_COMPLETE", "IMPORT_ROLLBACK_COMPLETE", "CREATE_IN_PROGRESS",
+                 "UPDATE_IN_PROGRESS", "UPDATE_COMPLETE_CLEANUP_IN_PROGRESS",
+                 "UPDATE_ROLLBACK_IN_PROGRESS", "UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+                 "IMPORT_IN_PROGRESS", "IMPORT_ROLLBACK_IN_PROGRESS", "UPDATE_FAILED",
+                 "UPDATE_ROLLBACK_FAILED", "IMPORT_ROLLBACK_FAILED")
 _RESOURCE_DONE = ("_COMPLETE", "_FAILED", "_SKIPPED")
 
 
@@ -74,7 +85,7 @@ class Stacks:
         self.gateway, self.resolver, self.ui, self.options = gateway, resolver, ui, options
         self._live: Any = None
         self.templates = TemplateStore(gateway, self._ensure_bucket_stack)
-        self.moves: list[Move] = []  # accounts a split moves to new stacks (aws/moves.py)
+        self.moves: list[Move] = []  # resources that change stack (aws/moves.py)
         # Sleeps between polls; the concurrent schedule swaps in one that Ctrl-C interrupts.
         self.pause: Callable[[float], None] = time.sleep
 
@@ -92,6 +103,28 @@ class Stacks:
             if deployed is not None and deployed.status not in RECREATE:
                 deployed.template = self._template(plan)
             found[plan.name] = deployed
+        return found
+
+    def retired(self, organization: str, region: str,
+                plans: tuple[StackPlan, ...]) -> dict[str, tuple[StackPlan, DeployedStack]]:
+        """Deployed stacks of the layout's buckets that the manifest no longer lists (a bucket
+        merged back), by plan name, with their templates: the sources of merges."""
+        listed = {plan.stack_name for plan in plans}
+        prefix = f"lzgen-{organization}-"
+        found: dict[str, tuple[StackPlan, DeployedStack]] = {}
+        summaries = self.gateway.pages("cloudformation", "ListStacks", "StackSummaries",
+                                       region=region, StackStatusFilter=list(LIVE_STATUSES))
+        for summary in summaries:
+            stack_name = str(summary["StackName"])
+            name = stack_name.removeprefix(prefix)
+            if (stack_name in listed or not stack_name.startswith(prefix)
+                    or not LAYOUT_STACK.fullmatch(name)):
+                continue
+            plan = StackPlan(name, stack_name, "", region, {})
+            deployed = self.describe(plan)
+            if deployed is not None and deployed.status not in RECREATE:
+                deployed.template = self._template(plan)
+                found[name] = (plan, deployed)
         return found
 
     def describe(self, plan: StackPlan) -> DeployedStack | None:
@@ -130,10 +163,19 @@ class Stacks:
             self._protect(plan, deployed)
             return "unchanged"
         moving_in = {m.logical_id for m in self.moves if m.target == plan.name}
+        if self.options.dry_run and moving_in and deployed is None and not self.options.adopt:
+            # Their source stacks still hold them in a dry run: an import would be refused.
+            return (f"planned: created by importing {len(moving_in)} moved resource(s), then "
+                    "updated (dry run)")
         if deployed is None and (self.options.adopt or moving_in):
             deployed = self._adopt(plan, parameters, None if self.options.adopt else moving_in)
             if self.options.dry_run and deployed is not None:
                 return "planned import (dry run)"
+        elif deployed is not None and moving_in - set(resources_of(deployed.template or {})):
+            if self.options.dry_run:
+                return (f"planned import of {len(moving_in)} moved resource(s) into the stack, "
+                        "then its update (dry run)")
+            deployed = self._import_into(plan, deployed, parameters, moving_in)
         self._refuse_existing_accounts(plan, deployed)
         return self._through_change_set(plan, deployed, parameters)
 
@@ -185,6 +227,155 @@ class Stacks:
         if deployed is not None:
             deployed.template = self._template(plan)
         return deployed
+
+    def _import_into(self, plan: StackPlan, deployed: DeployedStack,
+                     parameters: dict[str, str], only: set[str]) -> DeployedStack:
+        """Import the resources `only` (moving in from another stack) into a stack that exists:
+        an IMPORT change set whose template is the stack's template as deployed plus those
+        resources (with the parameters they need), and nothing else, as CloudFormation
+        requires (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+        resource-import.html); the stack's own update follows it."""
+        from generator.aws.adopt import plan_import
+        from generator.aws.live import read_live
+
+        if self._live is None:
+            self._live = read_live(self.gateway, tags=False)  # importing needs no tags
+        current = deployed.template or {}
+        adoption = plan_import(plan.template, self._live,
+                               only - set(resources_of(current)))
+        if adoption.is_empty:
+            return deployed
+        template = copy.deepcopy(current)
+        template.setdefault("Resources", {}).update(adoption.template["Resources"])
+        slots = template.setdefault("Parameters", {})
+        for key, slot in (adoption.template.get("Parameters") or {}).items():
+            if key not in slots and _refers_to(adoption.template["Resources"], key):
+                slots[key] = slot
+        if not slots:
+            template.pop("Parameters")
+        values = {str(p["ParameterKey"]): str(p.get("ParameterValue", ""))
+                  for p in deployed.parameters}
+        values.update({k: v for k, v in parameters.items() if k not in values})
+        body = compact_json(template)
+        name = "lzgen-import-" + _change_set_name(body, values).removeprefix("lzgen-")
+        self.ui.console.print(f"{plan.stack_name}: importing {len(adoption.resources)} "
+                              "resource(s) that move in from other stacks: " + ", ".join(
+                                  r["LogicalResourceId"] for r in adoption.resources))
+        self._drop_stale_change_sets(plan)
+        request: dict[str, Any] = {
+            "StackName": plan.stack_name, "ChangeSetName": name, "ChangeSetType": "IMPORT",
+            **self._source(plan, body, "-import"),
+            "ResourcesToImport": adoption.resources,
+            "Parameters": [{"ParameterKey": k, "ParameterValue": v}
+                           for k, v in sorted(values.items()) if k in slots],
+        }
+        if plan.capabilities:
+            request["Capabilities"] = list(plan.capabilities)
+        self._call(plan, "CreateChangeSet", **request)
+        status, reason = self._wait_for_change_set(plan, name)
+        if status == "FAILED":
+            self._discard(plan, name, "IMPORT")
+            raise AwsError(f"import change set for {plan.stack_name} failed: {reason}",
+                           "the resources stay in the organization, unmanaged; fix the cause "
+                           "and rerun: deploy finds them and imports them",
+                           code="ImportFailed")
+        if not self.ui.confirm(f"Import into {plan.stack_name}?"):
+            self._discard(plan, name, "IMPORT")
+            raise RefusedError(f"import into {plan.stack_name} not executed",
+                               "nothing of it ran; rerun when ready")
+        self._call(plan, "ExecuteChangeSet", StackName=plan.stack_name, ChangeSetName=name)
+        self._wait(plan, lambda: not _running(self._status(plan)))
+        if self._status(plan) not in SETTLED_OK:
+            raise AwsError(f"import into {plan.stack_name} ended {self._status(plan)}: "
+                           f"{self._failures(plan)}", "fix the cause, then rerun",
+                           code="ImportFailed")
+        self._check_imported(plan, adoption.resources)
+        return self._reread(plan)
+
+    # -- moving resources out (aws/moves.py) ------------------------------------------------------
+
+    def release(self, plan: StackPlan, deployed: DeployedStack,
+                leaving: list[str]) -> DeployedStack | None:
+        """The source stack of moves lets `leaving` go and keeps them in AWS: first a
+        template-only update that gives them DeletionPolicy Retain (OUs and policies lack it),
+        checked before going on, then an update that drops them and nothing else; or, when
+        nothing else would be left in it (a bucket that merged back), the stack's deletion,
+        which keeps what is retained (None: the stack is gone).
+        https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/refactor-stacks.html"""
+        settled = self._settled(plan, deployed)  # an interrupted run's update, say
+        if settled is None or settled.status in STUCK or settled.status in RECREATE:
+            raise AwsError(f"stack {plan.stack_name}, which resources move out of, is "
+                           f"{settled.status if settled else 'gone'}",
+                           "fix it in the CloudFormation console, then rerun")
+        deployed = settled
+        template = deployed.template or {}
+        missing = unretained(template, leaving)
+        if missing:
+            self._update_template(plan, deployed, with_retain(template, missing), "retain")
+            deployed = self._reread(plan)
+            template = deployed.template or {}
+            still = unretained(template, missing)
+            if still:
+                raise AwsError(f"{plan.stack_name} did not take DeletionPolicy Retain for "
+                               f"{', '.join(still)}: nothing was dropped",
+                               "rerun; if it persists, add the Retain by hand, then rerun",
+                               code="RetainMissing")
+        present = [logical for logical in leaving if logical in resources_of(template)]
+        if not present:
+            return deployed
+        released = without(template, present)
+        if not resources_of(released):
+            self._delete(plan, deployed, "everything in it moves to other stacks, retained")
+            return None
+        self._update_template(plan, deployed, released, "release")
+        return self._reread(plan)
+
+    def _update_template(self, plan: StackPlan, deployed: DeployedStack,
+                         template: dict[str, Any], purpose: str) -> None:
+        """One change set of `template` over the stack, with its parameters as they are."""
+        slots = template.get("Parameters") or {}
+        # The values as deployed (an SSM-typed parameter's value is the parameter's name, read
+        # again at the update), not UsePreviousValue, which the emulator resolves wrongly.
+        parameters = [{"ParameterKey": p["ParameterKey"], "ParameterValue": p["ParameterValue"]}
+                      for p in deployed.parameters if p["ParameterKey"] in slots]
+        body = compact_json(template)
+        name = f"lzgen-{purpose}-" + _change_set_name(body, {}).removeprefix("lzgen-")
+        self._drop_stale_change_sets(plan)
+        request: dict[str, Any] = {
+            "StackName": plan.stack_name, "ChangeSetName": name, "ChangeSetType": "UPDATE",
+            **self._source(plan, body, f"-{purpose}"), "Parameters": parameters,
+            "Description": f"lzgen deploy: {purpose} resources that move to other stacks"}
+        if plan.capabilities:
+            request["Capabilities"] = list(plan.capabilities)
+        self._call(plan, "CreateChangeSet", **request)
+        status, reason = self._wait_for_change_set(plan, name)
+        if status == "FAILED":
+            self._discard(plan, name, "UPDATE")
+            if any(text in reason for text in NO_CHANGES):
+                return
+            raise AwsError(f"{purpose} change set for {plan.stack_name} failed: {reason}",
+                           "fix the cause, then rerun", code="ChangeSetFailed")
+        changes = self._changes(plan, name, deployed)
+        lost = [c for c in destructive(changes) if c.action != "Remove"
+                or (resources_of(deployed.template or {}).get(c.logical_id) or {}).get(
+                    "DeletionPolicy") not in ("Retain", "RetainExceptOnCreate")]
+        if lost:
+            self._discard(plan, name, "UPDATE")
+            raise RefusedError(f"the {purpose} change set of {plan.stack_name} would delete or "
+                               "replace: " + ", ".join(f"{c.logical_id} {c.what}" for c in lost),
+                               "nothing was executed")
+        if not self.ui.confirm(f"Execute the {purpose} change set of {plan.stack_name}?"):
+            self._discard(plan, name, "UPDATE")
+            raise RefusedError(f"{purpose} change set of {plan.stack_name} not executed",
+                               "nothing of it ran; rerun when ready")
+        self._execute(plan, name, "UPDATE", len(changes))
+
+    def _reread(self, plan: StackPlan) -> DeployedStack:
+        current = self.describe(plan)
+        if current is None:
+            raise AwsError(f"stack {plan.stack_name} disappeared", "rerun")
+        current.template = self._template(plan)
+        return current
 
     def _check_imported(self, plan: StackPlan, wanted: list[dict[str, Any]]) -> None:
         """The stack's resources are the existing ones: an endpoint that ignores
@@ -264,8 +455,9 @@ class Stacks:
         self._call(plan, "UpdateTerminationProtection", StackName=plan.stack_name,
                    EnableTerminationProtection=True)
 
-    def _delete(self, plan: StackPlan, deployed: DeployedStack) -> None:
-        self.ui.warn(f"{plan.stack_name} is {deployed.status}: deleting it to create it again")
+    def _delete(self, plan: StackPlan, deployed: DeployedStack, why: str = "") -> None:
+        self.ui.warn(f"{plan.stack_name}: deleting the stack: {why}" if why else
+                     f"{plan.stack_name} is {deployed.status}: deleting it to create it again")
         if deployed.termination_protection:
             self._call(plan, "UpdateTerminationProtection", StackName=plan.stack_name,
                        EnableTerminationProtection=False)
@@ -479,6 +671,14 @@ class Stacks:
                   if str(e.get("ResourceStatus", "")).endswith("_FAILED")
                   and e.get("LogicalResourceId") != plan.stack_name]
         return "; ".join(failed[:5]) or "see the stack's events"
+
+
+def _refers_to(value: Any, name: str) -> bool:
+    if isinstance(value, dict):
+        return value.get("Ref") == name or any(_refers_to(v, name) for v in value.values())
+    if isinstance(value, list):
+        return any(_refers_to(v, name) for v in value)
+    return False
 
 
 def _running(status: str) -> bool:

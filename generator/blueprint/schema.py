@@ -288,6 +288,13 @@ class RootActivityAlerts(Strict):
     email: str = Field(description="Group address that receives root activity alerts.")
     account: str = Field(default="", description="Account hosting the alert topic; default: "
                                                  "the security-tooling account.")
+    name_accounts: bool = Field(
+        default=True,
+        description="Whether a member account's alerts quote its name and root email. Deploy "
+                    "sets them per account, one StackSet operation per account, and AWS runs a "
+                    "StackSet's operations one at a time: at thousands of accounts a first "
+                    "deploy waits for thousands of operations. false: alerts name the account "
+                    "by ID only, and deploy makes no per-account operation.")
 
 
 class MfaDetection(Strict):

@@ -1,4 +1,5 @@
-"""What changes for each account through inheritance: the SCPs that newly apply or stop
+"""What changes for each account through inheritance: the policies of every type (SCPs,
+RCPs and each management policy type of generator/policies/types.py) that newly apply or stop
 applying, and its effective tag policy before and after.
 
 Accounts with the same change are grouped, so that attaching a policy to the root reads as one
@@ -8,13 +9,14 @@ matches of the organization comparison.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.diff.model import EffectiveChange, PolicyRef, Risk
 from generator.diff.organization import Matches, is_guardrail
+from generator.diff.protections import protections_set
 from generator.diff.statements import leaf_changes
-from generator.inheritance import FULL_AWS_ACCESS, scps_in_effect, tag_policy_chain
+from generator.inheritance import FULL_AWS_ACCESS, policies_in_effect, tag_policy_chain
 from generator.model import Organization
 from generator.policies.effective import effective_tag_policy
 
@@ -47,19 +49,17 @@ def compare_effective(base: Organization | None, head: Organization,
     groups: dict[_GroupKey, list[str]] = {}
     tag_values: dict[str, Mapping[str, Any] | None] = {}
     for name in head.accounts:
-        after_scps = scps_in_effect(head, name)
+        after = _in_effect(head, name, lambda policy: policy, lambda target: target)
         after_tags = tags_after.of(name)
         old = previous_name.get(name)
         if base is None or old is None or tags_before is None:
-            added = tuple(PolicyRef(n, via) for n, via in after_scps.items())
-            key: _GroupKey = (True, added, (), "", compact_json(after_tags))
+            key: _GroupKey = (True, tuple(after.values()), (), "", compact_json(after_tags))
         else:
-            before_scps = {matches.policies.get(n, n): tuple(matches.target(t) for t in via)
-                           for n, via in scps_in_effect(base, old).items()}
+            before = _in_effect(base, old, lambda policy: matches.policies.get(policy, policy),
+                                matches.target)
             before_tags = tags_before.of(old)
-            added = tuple(PolicyRef(n, v) for n, v in after_scps.items() if n not in before_scps)
-            removed = tuple(PolicyRef(n, v) for n, v in before_scps.items()
-                            if n not in after_scps)
+            added = tuple(ref for ident, ref in after.items() if ident not in before)
+            removed = tuple(ref for ident, ref in before.items() if ident not in after)
             same_tags = before_tags == after_tags
             if not added and not removed and same_tags:
                 continue
@@ -70,6 +70,16 @@ def compare_effective(base: Organization | None, head: Organization,
         groups.setdefault(key, []).append(name)
     changes = [_change(key, accounts, base, tag_values) for key, accounts in groups.items()]
     return sorted(changes, key=lambda c: (-c.risk.rank, c.new_accounts, c.accounts[0]))
+
+
+def _in_effect(org: Organization, account: str, policy_name: Callable[[str], str],
+               target_name: Callable[[str], str]) -> dict[tuple[str, str], PolicyRef]:
+    """(type, policy) -> its reference, for every policy applying to the account, with names
+    translated to the other side's (renamed policies and targets are followed)."""
+    return {(policy_type, policy_name(name)):
+            PolicyRef(policy_name(name), tuple(map(target_name, via)), policy_type)
+            for policy_type, policies in policies_in_effect(org, account).items()
+            for name, via in policies.items()}
 
 
 def _change(key: _GroupKey, accounts: list[str], base: Organization | None,
@@ -89,17 +99,30 @@ def _change(key: _GroupKey, accounts: list[str], base: Organization | None,
 def _classify(new: bool, added: tuple[PolicyRef, ...], removed: tuple[PolicyRef, ...],
               base: Organization | None, tags_changed: bool) -> tuple[Risk, str]:
     if new:
-        return Risk.ROUTINE, "new accounts start with these SCPs"
-    lost = [ref.name for ref in removed if base is not None and ref.name in base.policies
-            and is_guardrail(base.policies[ref.name])]
+        return Risk.ROUTINE, "new accounts start with these policies"
+    lost = [ref.name for ref in removed if base is not None and _protects(base, ref.name)]
     if lost:
         return Risk.WEAKENS, f"guardrails stop applying: {', '.join(lost)}"
-    if any(ref.name == FULL_AWS_ACCESS for ref in added):
+    if any(ref.name == FULL_AWS_ACCESS and ref.type == "scp" for ref in added):
         return Risk.WEAKENS, ("FullAWSAccess applies again, so these accounts may do whatever "
                               "the other SCPs do not deny")
     if added and not removed:
-        return Risk.ROUTINE, "more guardrails apply; no guardrail is lost"
-    if removed:
+        more = ("guardrails" if all(ref.type in ("scp", "rcp") for ref in added)
+                else "policies")
+        return Risk.ROUTINE, f"more {more} apply; no guardrail is lost"
+    if removed and all(ref.type == "scp" for ref in removed):
         return Risk.ROUTINE, ("only SCPs that allow stop applying: permissions can only "
                               "shrink")
+    if removed:
+        return Risk.ROUTINE, ("the policies that stop applying deny nothing and turn no "
+                              "protection on")
     return Risk.ROUTINE, "the effective tag policy changes" if tags_changed else "no change"
+
+
+def _protects(org: Organization, name: str) -> bool:
+    """Whether losing the policy weakens security: a guardrail SCP or RCP (a Deny), or a
+    management policy that turns on one of its type's protections."""
+    policy = org.policies.get(name)
+    if policy is None:
+        return False
+    return is_guardrail(policy) or bool(protections_set(policy.spec.type, policy.document))

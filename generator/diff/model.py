@@ -50,10 +50,12 @@ class Change:
 
 @dataclass(frozen=True, slots=True)
 class PolicyRef:
-    """An SCP and the targets on an account's chain it is attached to."""
+    """A policy (of `type`, a blueprint policy type) and the targets on an account's chain it
+    is attached to."""
 
     name: str
     via: tuple[str, ...]
+    type: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,8 @@ class EffectiveChange:
 
     accounts: tuple[str, ...]
     new_accounts: bool
-    scps_added: tuple[PolicyRef, ...]
-    scps_removed: tuple[PolicyRef, ...]
+    added: tuple[PolicyRef, ...]  # policies of every type that newly apply (new accounts: all)
+    removed: tuple[PolicyRef, ...]  # policies of every type that stop applying
     tag_changes: tuple[str, ...]
     tag_before: Mapping[str, Any] | None
     tag_after: Mapping[str, Any] | None

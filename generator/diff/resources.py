@@ -3,8 +3,10 @@
 A property change replaces the resource when the property is create-only in the resource
 provider schema that cfn-lint ships; the account provider also refuses (fails the update) when
 an account's name, email or role name changes, which its schema does not say. A resource that
-moves from one stack to another is deleted from the first and created in the second: for an
-account that is a replacement, since CloudFormation will try to create a NEW account.
+moves from one stack to another is deleted from the first and created in the second, except
+an account, OU or policy whose create-only properties stay the same: deploy moves it by Retain
+and import (aws/moves.py). An account whose role name changes would be created again, which
+AWS refuses.
 StackSet bodies are compared as stacks of their own, named `stackset NAME`.
 """
 
@@ -153,13 +155,15 @@ def _moved(old: _Located, new: _Located, held: Mapping[str, int],
     base = ResourceChange(new.stack, new.logical_id, new.type, "moved", "replace", Risk.ROUTINE,
                           f"moves from stack {old.stack}: CloudFormation deletes it there and "
                           "creates a new one here", from_stack=old.stack)
-    if new.type == ACCOUNT and old.retained and to_new_stack:
-        # A bucket of the layout split (synth/layout.py): deploy moves the account the way
-        # CloudFormation documents moving resources between stacks (aws/moves.py).
+    if _movable(old, new):
+        # A bucket of the layout split or merged (synth/layout.py): deploy moves the resource
+        # the way CloudFormation documents moving resources between stacks (aws/moves.py).
+        why = "whose bucket split" if to_new_stack else "as buckets merge"
+        kind = {ACCOUNT: "account", OU: "OU", POLICY: "policy"}[new.type]
         return replace(base, effect="move", reason=(
-            f"moves from stack {old.stack}, whose bucket split: deploy has {old.stack} let go "
-            "of it (DeletionPolicy Retain: it is not closed) and the new stack import it; the "
-            "account and its ID stay the same"))
+            f"moves from stack {old.stack}, {why}: deploy has {old.stack} let go of it under "
+            f"DeletionPolicy Retain (added first where it is missing), and {new.stack} import "
+            f"it; the {kind} and its ID stay the same"))
     if new.type == ACCOUNT:
         return replace(base, risk=Risk.DESTRUCTIVE, reason=(
             f"moves from stack {old.stack}: the old stack lets go of the account (kept, not "
@@ -171,6 +175,17 @@ def _moved(old: _Located, new: _Located, held: Mapping[str, int],
             f"moves from stack {old.stack}: a new OU is created and its {accounts} account(s) "
             "move into it; the old OU is deleted, so the OU ID changes"))
     return _with_type_risk(base, new.type, new.retained)
+
+
+def _movable(old: _Located, new: _Located) -> bool:
+    """Deploy moves an account, OU or policy by Retain and import (aws/moves.py) when nothing
+    that can only be set at creation changes (an account's RoleName counts)."""
+    if new.type not in (ACCOUNT, OU, POLICY) or old.type != new.type:
+        return False
+    if new.type == ACCOUNT and _canonical(old.properties.get("RoleName")) != \
+            _canonical(new.properties.get("RoleName")):
+        return False
+    return not _create_only_changes(old, new)
 
 
 def _removed(resource: _Located, held: Mapping[str, int]) -> ResourceChange:

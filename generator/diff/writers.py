@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from generator.diff.model import Change, Diff, EffectiveChange, PolicyRef, ResourceChange, Risk
 from generator.documents.chart import mermaid
-from generator.inheritance import FULL_AWS_ACCESS
+from generator.policies.types import spec
 
 MAX_ITEMS = 30
 MAX_ACCOUNTS_NAMED = 8
@@ -91,22 +91,33 @@ def _effective_entry(change: EffectiveChange) -> Entry:
     what = "new account" if change.new_accounts else "account"
     headline = f"{count} {what}{'s' if count != 1 else ''}: {named}"
     if change.new_accounts:
-        details = [f"SCPs in effect: {_refs(change.scps_added)}"]
+        details = [f"{_plural(spec(policy_type).title)} in effect: "
+                   f"{', '.join(_ref(r, titled=False) for r in refs)}"
+                   for policy_type, refs in _by_type(change.added).items()]
     else:
-        details = [f"+ {_ref(r)} newly applies" for r in change.scps_added]
-        details += [f"- {_ref(r)} stops applying" for r in change.scps_removed]
+        details = [f"+ {_ref(r)} newly applies" for r in change.added]
+        details += [f"- {_ref(r)} stops applying" for r in change.removed]
         details += [f"tag policy {line}" for line in change.tag_changes]
     return Entry(change.risk, headline, change.reason, tuple(details))
 
 
-def _ref(ref: PolicyRef) -> str:
-    if ref.name == FULL_AWS_ACCESS:
-        return f"{ref.name} (AWS managed, every level)"
-    return f"{ref.name} (via {', '.join(ref.via)})"
+def _by_type(refs: Iterable[PolicyRef]) -> dict[str, list[PolicyRef]]:
+    grouped: dict[str, list[PolicyRef]] = {}
+    for ref in refs:
+        grouped.setdefault(ref.type, []).append(ref)
+    return grouped
 
 
-def _refs(refs: Iterable[PolicyRef]) -> str:
-    return ", ".join(_ref(r) for r in refs) or "none"
+def _plural(title: str) -> str:
+    return f"{title[:-1]}ies" if title.endswith("y") else f"{title}s"
+
+
+def _ref(ref: PolicyRef, *, titled: bool = True) -> str:
+    policy_type = spec(ref.type)
+    title = f"{policy_type.title} " if titled else ""
+    if ref.name == policy_type.aws_managed_default:
+        return f"{title}{ref.name} (AWS managed, every level)"
+    return f"{title}{ref.name} (via {', '.join(ref.via)})"
 
 
 def _resource_entry(change: ResourceChange, has_id_parameter: bool) -> Entry:
@@ -184,7 +195,7 @@ def as_markdown(diff: Diff) -> str:
 
 
 _ROW_LABELS = {"Organization": "organization changes",
-               "Effective policies": "accounts whose SCPs or tag policy change",
+               "Effective policies": "accounts whose policies or effective tag policy change",
                "CloudFormation resources": "CloudFormation resources"}
 _COUNT_KEYS = {"Organization": "organization", "Effective policies": "effective policies",
                "CloudFormation resources": "CloudFormation resources"}

@@ -1,63 +1,24 @@
 """Offline evaluation of how policies combine down the organization tree.
 
-Tag-policy inheritance, as implemented here (AWS user guide, "inheritance operators" and
-"inheritance examples"):
-
-* Levels are folded from the root down. Within a level, policies are read in attachment
-  order: the first ``@@assign`` of a setting at that level wins, then that level's
-  ``@@append`` values are added and its ``@@remove`` values taken away.
-* ``@@operators_allowed_for_child_policies`` only affects lower levels. Declarations at the
-  same level intersect, and a lower level can narrow but never widen what is inherited.
-* A restriction governs the node it is written in. On a setting (``tag_value`` ...) it limits
-  the value operators children may use on it; on a container (``tags`` or a policy key) it
-  limits adding new entries there: a child may add a key or setting only if @@assign or
-  @@append is still allowed on the container. An operator that is not allowed is ignored.
-* Policy keys are compared in lower case, and the effective policy uses lower-case keys.
-  When no level sets ``tag_key``, the lower-case policy key is the required spelling.
+The effective tag policy is the general fold of management policies
+(generator/policies/merge.py) with one difference AWS documents for tag policies: a policy key
+is compared without regard to case, so ``CostCenter`` at the root and ``costcenter`` on an OU
+are the same key ("Tag policy syntax and examples":
+https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_example-tag-policies.html;
+inheritance: https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_inheritance_mgmt.html).
+The effective policy uses lower-case policy keys; when no level sets ``tag_key``, the
+lower-case policy key is the required spelling.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
-from generator.policies.grammar import CHILD_CONTROL, VALUE_OPERATORS
+from generator.policies.merge import Node, effective_policy
 from generator.policies.types import validate
 
-NodePath = tuple[str, ...]
-
 LIST_SETTINGS: Final = ("tag_value", "enforced_for", "report_required_tag_for")
-_ADDING_OPERATORS: Final = frozenset({"@@assign", "@@append"})
-
-
-@dataclass
-class _Changes:
-    """What one level does to one setting."""
-
-    assigned: bool = False
-    assign: Any = None
-    append: list[str] = field(default_factory=list)
-    remove: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Fold:
-    """The effective tag policy being built, with the child restrictions inherited so far."""
-
-    values: dict[str, dict[str, Any]] = field(default_factory=dict)
-    known_nodes: set[NodePath] = field(default_factory=set)
-    restrictions: dict[NodePath, frozenset[str]] = field(default_factory=dict)
-
-    def allowed(self, node: NodePath) -> frozenset[str]:
-        return self.restrictions.get(node, VALUE_OPERATORS)
-
-    def may_enter(self, node: NodePath) -> bool:
-        """Whether a lower level may write to ``node``: known already, or its parent allows
-        adding entries."""
-        if node in self.known_nodes:
-            return True
-        return bool(self.allowed(node[:-1]) & _ADDING_OPERATORS)
 
 
 def effective_tag_policy(chain: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
@@ -66,12 +27,16 @@ def effective_tag_policy(chain: Sequence[Sequence[Mapping[str, Any]]]) -> dict[s
     ``chain`` lists, from the root down to the target, the tag policies attached at each level
     in attachment order. Raises ValueError when a document is not a valid tag policy.
     """
-    fold = _Fold()
     for depth, level in enumerate(chain):
         for position, document in enumerate(level):
             _require_valid(depth, position, document)
-        _fold_level(fold, level)
-    return _render(fold)
+    return _render(effective_policy(chain, compared_key=tag_policy_key))
+
+
+def tag_policy_key(parent: Node, key: str) -> str:
+    """A key as the tag-policy fold compares it: policy keys (the entries of ``tags``) in
+    lower case, every other key as written."""
+    return key.lower() if parent == ("tags",) else key
 
 
 def _require_valid(depth: int, position: int, document: Mapping[str, Any]) -> None:
@@ -82,80 +47,9 @@ def _require_valid(depth: int, position: int, document: Mapping[str, Any]) -> No
                          f"{list(first.path)}: {first.message}")
 
 
-def _fold_level(fold: _Fold, level: Sequence[Mapping[str, Any]]) -> None:
-    changes: dict[NodePath, _Changes] = {}
-    declared: dict[NodePath, frozenset[str]] = {}
-    touched: set[NodePath] = set()
-    for document in level:
-        for node, operators in _writable_nodes(fold, document["tags"]):
-            touched.add(node)
-            if CHILD_CONTROL in operators:
-                restriction = _restriction(operators[CHILD_CONTROL])
-                declared[node] = declared.get(node, restriction) & restriction
-            if len(node) == 3:
-                _collect(changes.setdefault(node, _Changes()), operators, fold.allowed(node))
-    for node, change in changes.items():
-        _apply(fold, node, change)
-    fold.known_nodes |= touched
-    for node, restriction in declared.items():
-        fold.restrictions[node] = fold.allowed(node) & restriction
-
-
-def _writable_nodes(fold: _Fold, tags: Mapping[str, Any]
-                    ) -> Iterable[tuple[NodePath, Mapping[str, Any]]]:
-    """(node, its content) for the parts of one document this level is allowed to write;
-    nodes are ("tags",), ("tags", key) and ("tags", key, setting)."""
-    yield ("tags",), tags
-    for raw_key, entry in tags.items():
-        key_node = ("tags", raw_key.lower())
-        if raw_key == CHILD_CONTROL or not fold.may_enter(key_node):
-            continue
-        yield key_node, entry
-        for setting, operators in entry.items():
-            setting_node = (*key_node, setting)
-            if setting != CHILD_CONTROL and fold.may_enter(setting_node):
-                yield setting_node, operators
-
-
-def _restriction(words: Sequence[str]) -> frozenset[str]:
-    if "@@all" in words:
-        return VALUE_OPERATORS
-    return frozenset(words) & VALUE_OPERATORS
-
-
-def _collect(change: _Changes, operators: Mapping[str, Any], allowed: frozenset[str]) -> None:
-    if "@@assign" in operators and "@@assign" in allowed and not change.assigned:
-        change.assigned = True
-        change.assign = operators["@@assign"]
-    if "@@append" in allowed:
-        change.append.extend(operators.get("@@append", ()))
-    if "@@remove" in allowed:
-        change.remove.extend(operators.get("@@remove", ()))
-
-
-def _apply(fold: _Fold, node: NodePath, change: _Changes) -> None:
-    _, key, setting = node
-    settings = fold.values.setdefault(key, {})
-    if setting == "tag_key":
-        if change.assigned:
-            settings["tag_key"] = change.assign
-        return
-    current: list[str] | None = list(change.assign) if change.assigned else settings.get(setting)
-    if change.append:
-        current = _unique([*(current or []), *change.append])
-    if current is not None:
-        settings[setting] = [value for value in current if value not in change.remove]
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
-def _render(fold: _Fold) -> dict[str, Any]:
+def _render(folded: Mapping[str, Any]) -> dict[str, Any]:
     tags: dict[str, Any] = {}
-    for key, settings in sorted(fold.values.items()):
-        if not settings:
-            continue
+    for key, settings in sorted(folded.get("tags", {}).items()):
         entry: dict[str, Any] = {"tag_key": settings.get("tag_key", key)}
         for setting in LIST_SETTINGS:
             if setting in settings:

@@ -16,19 +16,21 @@ https://docs.aws.amazon.com/organizations/latest/userguide/policy-operators.html
   ``@@assign`` or ``@@append`` is still allowed there. An operator that is not allowed is
   ignored.
 
-Tag policies keep their own fold (generator/policies/effective.py), which also compares
-policy keys without regard to case as AWS does for tags.
+Tag policies use this fold too (generator/policies/effective.py), with their policy keys
+compared without regard to case (``compared_key``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from generator.policies.grammar import CHILD_CONTROL, VALUE_OPERATORS
 
 Node = tuple[str, ...]
+# (the node holding a key, the key as written) -> the key as levels are matched on it
+KeyComparison = Callable[[Node, str], str]
 _ADDING: Final = frozenset({"@@assign", "@@append"})
 
 
@@ -42,6 +44,7 @@ class _Change:
 
 @dataclass
 class _Fold:
+    compared_key: KeyComparison
     values: dict[Node, Any] = field(default_factory=dict)
     known: set[Node] = field(default_factory=set)
     restrictions: dict[Node, frozenset[str]] = field(default_factory=dict)
@@ -53,10 +56,16 @@ class _Fold:
         return node in self.known or bool(self.allowed(node[:-1]) & _ADDING)
 
 
-def effective_policy(chain: Sequence[Sequence[Mapping[str, Any]]]) -> dict[str, Any]:
+def as_written(parent: Node, key: str) -> str:
+    return key
+
+
+def effective_policy(chain: Sequence[Sequence[Mapping[str, Any]]],
+                     compared_key: KeyComparison = as_written) -> dict[str, Any]:
     """Effective policy of the target at the end of ``chain`` (root first; each level lists
-    the documents attached there in attachment order)."""
-    fold = _Fold()
+    the documents attached there in attachment order). ``compared_key`` says which keys are
+    the same across documents; the effective policy shows each key as it compares."""
+    fold = _Fold(compared_key)
     for level in chain:
         changes: dict[Node, _Change] = {}
         declared: dict[Node, frozenset[str]] = {}
@@ -92,7 +101,7 @@ def _writable(fold: _Fold, content: Mapping[str, Any], node: Node
     for key, child in content.items():
         if key.startswith("@@") or not isinstance(child, Mapping):
             continue
-        child_node = (*node, key)
+        child_node = (*node, fold.compared_key(node, key))
         if fold.may_enter(child_node):
             yield from _writable(fold, child, child_node)
 

@@ -13,12 +13,18 @@ How an event travels:
   (security-tooling by default), rewriting the event into a message with an input transformer.
 
 Why not a central event bus: EventBridge refuses an input transformer on a target that is an
-event bus, so an event reaching a central bus carries no more than the account ID; the root
-email can only be added in the account itself, where a StackSet parameter holds it. Sending
-from the account's home-region rule straight to the topic (cross-account targets work within
-one region) does that without a bus. The per-account values (`AccountName`, `RootEmail`) are
-StackSet parameter overrides that deploy applies by account name (manifest:
-`stackset_overrides`); accounts lzgen does not know get the parameter defaults.
+event bus (input transformers are for targets that are AWS services or API destinations:
+https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-transform-input-rule.html), so an
+event reaching a central bus carries no more than the account ID; the root email can only be
+added in the account itself, where a StackSet parameter holds it. Sending from the account's
+home-region rule straight to the topic does that without a bus: an SNS topic of another
+account is a supported target in the rule's own region, reached with an execution role of the
+bus's account (the account's SCPs apply to it) that the topic's policy admits
+(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-cross-account.html).
+
+The per-account values (`AccountName`, `RootEmail`) are StackSet parameter overrides that
+deploy applies by account name (manifest: `stackset_overrides`); accounts lzgen does not know
+get the parameter defaults.
 """
 
 from __future__ import annotations
@@ -75,11 +81,15 @@ def event_pattern(sign_ins: bool) -> dict[str, Any]:
     return {"detail-type": kinds, "detail": {"userIdentity": {"type": ["Root"]}}}
 
 
-def message_template(account_name: str, root_email: str, escalation: str) -> str:
-    """The input template: one JSON string, with <placeholders> for the event's fields."""
+def message_template(account_name: str | None, root_email: str | None,
+                     escalation: str) -> str:
+    """The input template: one JSON string, with <placeholders> for the event's fields.
+    Without a name and email, the account is named by its ID only."""
     escalate = f" and escalate to {plain_text(escalation)}" if escalation.strip() else ""
-    text = (f"ROOT USER ACTIVITY in account <account> ({account_name}, root email "
-            f"{root_email}): <kind> <action> on <service> from <ip> in <region> at <time>. "
+    named = (f" ({account_name}, root email {root_email})"
+             if account_name is not None and root_email is not None else "")
+    text = (f"ROOT USER ACTIVITY in account <account>{named}: "
+            "<kind> <action> on <service> from <ip> in <region> at <time>. "
             "The root user should almost never be used: if nobody announced this, treat it "
             f"as a security incident{escalate}.")
     return f'"{text}"'
@@ -120,9 +130,15 @@ def build_root_activity_alerts(org: Organization, build: Build) -> None:
     for region in regions:
         if region != home:
             build.stacks.append(_regional_stack(region, home, after))
-    build.stackset_overrides.append(StackSetOverride(MEMBER_STACKSET, [home], {
-        name: {"AccountName": plain_text(name), "RootEmail": plain_text(account.email)}
-        for name, account in org.accounts.items()}))
+    if _names_accounts(org):
+        build.stackset_overrides.append(StackSetOverride(MEMBER_STACKSET, [home], {
+            name: {"AccountName": plain_text(name), "RootEmail": plain_text(account.email)}
+            for name, account in org.accounts.items()}))
+
+
+def _names_accounts(org: Organization) -> bool:
+    settings = org.blueprint.alerts.root_activity
+    return settings is None or settings.name_accounts
 
 
 def management_text(org: Organization) -> str:
@@ -166,12 +182,14 @@ def _member_body(org: Organization) -> Template:
                         "to the alert topic, other regions to the home region")
     body.add_parameter(Parameter("AlertTopicArn", Type="String",
                                  Description="ARN of the root activity topic"))
+    named = _names_accounts(org)
     for name, default, what in (("AccountName", UNKNOWN_NAME, "name of this account"),
                                 ("RootEmail", UNKNOWN_EMAIL, "root email of this account")):
-        body.add_parameter(Parameter(name, Type="String", Default=default,
-                                     AllowedPattern=_SAFE_TEXT,
-                                     Description=f"The {what}, quoted in alerts (lzgen deploy "
-                                                 "sets it per account)"))
+        if named:
+            body.add_parameter(Parameter(name, Type="String", Default=default,
+                                         AllowedPattern=_SAFE_TEXT,
+                                         Description=f"The {what}, quoted in alerts (lzgen "
+                                                     "deploy sets it per account)"))
     body.add_condition("InHomeRegion", Equals(Ref("AWS::Region"), home))
     body.add_condition("InSignInRegion", Equals(Ref("AWS::Region"), SIGN_IN_REGION))
     body.add_condition("SeesSignIns", Or(Condition("InHomeRegion"), Condition("InSignInRegion")))
@@ -179,9 +197,11 @@ def _member_body(org: Organization) -> Template:
     # The escalation text goes in as a Sub variable: variable values are not parsed again,
     # so a "${" in it stays text.
     escalation = plain_text(_escalation(org))
-    text = message_template("${AccountName}", "${RootEmail}",
+    text = message_template("${AccountName}" if named else None,
+                            "${RootEmail}" if named else None,
                             "${Escalation}" if escalation else "")
-    message = Sub(text, Escalation=escalation) if escalation else Sub(text)
+    message: Sub | str = (Sub(text, Escalation=escalation) if escalation
+                          else Sub(text) if "${" in text else text)
     body.add_resource(_role(If("InHomeRegion", _allow("sns:Publish", topic),
                                _allow("events:PutEvents", _home_bus(home)))))
     pattern = event_pattern(sign_ins=True)
@@ -262,6 +282,9 @@ def _role(statement: Any) -> Role:
                 "Effect": "Allow",
                 "Principal": {"Service": "events.amazonaws.com"},
                 "Action": "sts:AssumeRole",
+                # EventBridge sets aws:SourceAccount (and aws:SourceArn, the rule) when it
+                # assumes a rule target's role:
+                # https://docs.aws.amazon.com/eventbridge/latest/userguide/cross-service-confused-deputy-prevention.html
                 "Condition": {"StringEquals": {"aws:SourceAccount": Ref("AWS::AccountId")}},
             }],
         },

@@ -145,7 +145,8 @@ def _config_statements(bucket_arn: Sub, org_id: Any) -> list[dict[str, Any]]:
     """What AWS Config needs to deliver to the bucket from every account of the organization:
     the three statements of "Permissions for the Amazon S3 bucket for the AWS Config delivery
     channel" (https://docs.aws.amazon.com/config/latest/developerguide/s3-bucket-policy.html).
-    The recorders use the service-linked role, so Config writes as its service principal.
+    From another account Config writes as its service principal once its recorder's role is
+    refused (same page); in the log-archive account itself the role writes (synth/config.py).
     AWS's page limits each statement to one source account (AWS:SourceAccount); lzgen limits
     them to the organization (aws:SourceOrgID), so that accounts added later deliver too."""
     config = {"Service": "config.amazonaws.com"}

@@ -5,6 +5,9 @@ An account may have only one DIMENSIONAL monitor per dimension: Cost Explorer re
 second with ValidationException "Limit exceeded on dimensional spend monitor creation"
 (reported in aws-cloudformation/cloudformation-coverage-roadmap#2515; AWS's CloudFormation
 surfaces it as AlreadyExists with the message "null", the emulator keeps Cost Explorer's words).
+No AWS documentation page states this limit (the API reference and the Cost Anomaly Detection
+FAQ, https://aws.amazon.com/aws-cost-management/aws-cost-anomaly-detection/faqs/, give only the
+total of 101 monitors): it is taken from observed behaviour, assumed.
 https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_AnomalyMonitor.html
 https://docs.aws.amazon.com/aws-cost-management/latest/APIReference/API_GetAnomalyMonitors.html
 

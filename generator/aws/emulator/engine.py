@@ -356,7 +356,9 @@ def parameter_list(self: Any) -> list[dict[str, Any]]:
     slots: dict[str, Any] = resource_map._template.get("Parameters", {}) or {}
     result = []
     for key, value in resource_map.resolved_parameters.items():
-        slot = slots.get(key, {})
+        if key not in slots:  # left from an earlier template: AWS lists the template's own
+            continue
+        slot = slots[key]
         entry: dict[str, Any] = {"ParameterKey": key, "ParameterValue": value}
         if str(slot.get("Type", "")).startswith("AWS::SSM::Parameter::Value"):
             entry["ParameterValue"] = resource_map.input_parameters.get(key, slot.get("Default"))
