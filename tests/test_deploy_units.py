@@ -283,3 +283,15 @@ def test_a_change_set_is_shown_with_the_writers_of_lzgen_diff() -> None:
     assert ("[destructive] lzgen-acme-accounts-01: AccountX [AWS::Organizations::Account] "
             "removed + its ID parameter -> retain (not deleted)") in text
     assert text.index("OuA") < text.index("OuB")  # destructive first
+
+
+def test_the_emulator_gets_time_to_finish_what_aws_does_in_the_background() -> None:
+    # The emulator carries out a StackSet's instances inside the request; with botocore's 60 s
+    # a large deploy's call timed out and was sent again while the first one still ran.
+    from generator.aws.gateway import Gateway
+
+    local = Gateway(region="us-east-1", endpoint_url="http://127.0.0.1:5000",
+                    credentials=("testing", "testing"))
+    remote = Gateway(region="us-east-1", credentials=("testing", "testing"))
+    assert local.client("cloudformation").meta.config.read_timeout == 3600
+    assert remote.client("cloudformation").meta.config.read_timeout == 60

@@ -72,6 +72,22 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "Unknown"))
 
 
+# botocore waits 60 s for an answer. AWS answers StackSet and change-set calls at once and
+# works on in the background; the local emulator does the work inside the request (all of a
+# StackSet's instances, at 5,000 accounts minutes of it), and a client that gave up would send
+# the call again while the first one still runs.
+AWS_READ_TIMEOUT = 60
+EMULATOR_READ_TIMEOUT = 3600
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def read_timeout(endpoint_url: str | None) -> int:
+    from urllib.parse import urlparse
+
+    host = urlparse(endpoint_url).hostname if endpoint_url else None
+    return EMULATOR_READ_TIMEOUT if host in _LOOPBACK else AWS_READ_TIMEOUT
+
+
 class Gateway:
     """boto3 clients for one set of credentials, with adaptive retries, cached per region.
 
@@ -101,6 +117,7 @@ class Gateway:
         self._config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             user_agent_extra=f"lzgen/{__version__}",
+            read_timeout=read_timeout(endpoint_url),
         )
         self._clients: dict[tuple[str, str], Any] = {}
         self._hooks: list[tuple[str, Hook]] = []
