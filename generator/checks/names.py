@@ -157,6 +157,7 @@ def logical_ids(r: Rule, org: Organization) -> Iterable[Finding]:
         ("Account", [(("accounts", n), n) for n in org.accounts]),
         ("Ou", [(ou.yaml_path, ou.path) for ou in org.ous.values()]),
         ("Policy", [(("policies", n), n) for n in org.policies]),
+        ("Budget", [(("billing", "budgets", n), n) for n in org.blueprint.billing.budgets]),
     ]
     for prefix, entries in groups:
         seen: dict[str, str] = {}

@@ -20,7 +20,7 @@ from troposphere.ce import AnomalyMonitor, AnomalySubscription
 from troposphere.ce import Subscriber as AnomalySubscriber
 from troposphere.iam import Policy, Role
 
-from generator.model import Organization, pascal
+from generator.model import Organization, logical_id
 from generator.synth.organization import new_template
 from generator.synth.stacksets import NAMED_IAM, after_organization
 from generator.synth.types import OWN_ANOMALY_MONITOR, ApiStep, Build, Stack, anomaly_monitor
@@ -75,7 +75,7 @@ def _read_only_role(principals: list[str]) -> Role:
 
 
 def budget_logical_id(name: str) -> str:
-    return "Budget" + pascal(name)
+    return logical_id("Budget", name)  # distinct for distinct budgets: LZ108
 
 
 def _budget(name: str, amount: float, currency: str, thresholds: list[int],
