@@ -27,6 +27,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.iam.models import SERVICE_NAME_CONVERSION, iam_backends
 from moto.utilities.utils import get_partition
 
+from generator.aws.emulator.plain import PlainModel
+
 _ORIGINAL_PUT_RULE = ConfigBackend.put_config_rule
 
 
@@ -56,26 +58,12 @@ def _backend(account_id: str, region_name: str) -> ConfigBackend:
     return backend
 
 
-class _ConfigModel:
-    """Shared by the models below (not itself a CloudFormationModel: moto registers every
-    direct subclass of that as a resource type)."""
-
+class _ConfigModel(PlainModel):
     def __init__(self, name: str, account_id: str, region_name: str) -> None:
+        super().__init__(name)
         self.name = name
         self.account_id = account_id
         self.region_name = region_name
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
 
 class ConfigurationRecorder(_ConfigModel, CloudFormationModel):

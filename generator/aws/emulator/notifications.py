@@ -21,6 +21,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.sns.models import SNSBackend, Topic, sns_backends
 from moto.utilities.arns import parse_arn
 
+from generator.aws.emulator.plain import PlainModel
+
 
 def _backend(topic_arn: str) -> SNSBackend:
     arn = parse_arn(topic_arn)
@@ -38,25 +40,11 @@ def _properties(cloudformation_json: dict[str, Any]) -> dict[str, Any]:
     return properties
 
 
-class _SnsModel:
-    """Shared by the models below (not a CloudFormationModel itself: moto registers every
-    direct subclass of that as a resource type)."""
-
+class _SnsModel(PlainModel):
     def __init__(self, physical_id: str, properties: dict[str, Any]) -> None:
+        super().__init__(physical_id)
         self.id = physical_id
         self.properties = properties
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.id
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
 
 class TopicPolicy(_SnsModel, CloudFormationModel):
