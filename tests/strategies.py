@@ -641,6 +641,9 @@ def billing_sections(draw: st.DrawFn, domain: str) -> Data:
                                        st.lists(group_emails(domain), min_size=1,
                                                 max_size=2)),
                                    max_size=2))
+    # Budget names become logical IDs, which must differ ('b' and 'b-' do not: LZ108).
+    names = _Names(set())
+    budgets = {name: budget for name, budget in budgets.items() if names.take("Budget", name)}
     if budgets:
         section["budgets"] = budgets
     if draw(st.booleans()):
