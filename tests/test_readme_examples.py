@@ -61,7 +61,8 @@ def _run(example: Example, folder: Path) -> str:
     lzgen = str(Path(sys.executable).parent / "lzgen")
     output = ""
     for command in example.commands:
-        line = command.replace(".venv/bin/lzgen", lzgen).replace("/tmp/", f"{folder}/")
+        # /tmp/ first: the checkout itself, and so lzgen's path, may be under /tmp.
+        line = command.replace("/tmp/", f"{folder}/").replace(".venv/bin/lzgen", lzgen)
         done = subprocess.run(["bash", "-c", f"{line} 2>&1"], cwd=folder, text=True,
                               capture_output=True, timeout=600, check=False)
         output = done.stdout
